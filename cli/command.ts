@@ -1,0 +1,45 @@
+/**
+ * The shape of a command and what it gets to run: parsed flags, output helpers that respect `--json` and
+ * `--quiet`, and the database opened (and migrated) on first use.
+ */
+import type { Database } from "../src/ports.ts";
+import type { FlagSpecs, FlagValues } from "./args.ts";
+
+export const GLOBAL_FLAGS = {
+  db: { type: "string", value: "URL", env: "DSCRAPER_DB_URL", help: "database: file:PATH or libsql://… (default file:./data/dscraper.db)" },
+  json: { type: "bool", help: "print machine-readable JSON on stdout" },
+  quiet: { type: "bool", help: "no progress on stderr" },
+  help: { type: "bool", help: "show this help" },
+} as const satisfies FlagSpecs;
+
+export interface Command<S extends FlagSpecs = FlagSpecs> {
+  name: string;
+  /** Arguments after the command name, e.g. "FILE". */
+  args: string;
+  summary: string;
+  /** Extra help text. */
+  details?: string;
+  /** How many positionals are accepted. */
+  positionals: readonly [min: number, max: number];
+  flags: S;
+  run(ctx: Context<S>): Promise<number | void>;
+}
+
+export interface Context<S extends FlagSpecs = FlagSpecs> {
+  positionals: string[];
+  flags: FlagValues<S & typeof GLOBAL_FLAGS>;
+  env: Record<string, string | undefined>;
+  database(): Promise<Database>;
+  /** A result line for people (stdout), suppressed under --json. */
+  print(text: string): void;
+  /** Progress or notes for people (stderr), suppressed under --quiet and --json. */
+  note(text: string): void;
+  /** The machine-readable result (stdout, only under --json). */
+  printJson(value: unknown): void;
+  /** Raw bytes to stdout whatever the mode (export, schema). */
+  write(text: string): void;
+}
+
+export function defineCommand<S extends FlagSpecs>(command: Command<S>): Command<S> {
+  return command;
+}

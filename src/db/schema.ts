@@ -1,0 +1,167 @@
+/**
+ * @module
+ * The one drizzle schema. Columns hold ids, names, foreign keys, status and what queries filter or sort on; the
+ * nested parts of a definition live in one JSON column typed by its zod schema, so no shape is declared twice.
+ * Times are integer milliseconds since the epoch (UTC).
+ */
+import { sql } from "drizzle-orm";
+import { check, index, integer, real, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+import { JOB_KINDS, JOB_STATUSES, LOG_LEVELS, MARK_TYPES, SCRAPER_STATUSES } from "../model/enums.ts";
+import type { ScrapedClassBody } from "../model/scraped-class.ts";
+import type { ScraperBody } from "../model/scraper.ts";
+
+const createdAt = () => integer("created_at", { mode: "timestamp_ms" }).notNull().$defaultFn(() => new Date());
+const updatedAt = () =>
+  integer("updated_at", { mode: "timestamp_ms" })
+    .notNull()
+    .$defaultFn(() => new Date())
+    .$onUpdateFn(() => new Date());
+
+export const classes = sqliteTable("classes", {
+  id: integer("id").primaryKey({ autoIncrement: true }),
+  name: text("name").notNull().unique(),
+  definition: text("definition", { mode: "json" }).$type<ScrapedClassBody>().notNull(),
+  created_at: createdAt(),
+  updated_at: updatedAt(),
+});
+
+export const scrapers = sqliteTable(
+  "scrapers",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    name: text("name").notNull().unique(),
+    class_id: integer("class_id")
+      .notNull()
+      .references(() => classes.id),
+    status: text("status", { enum: SCRAPER_STATUSES }).notNull(),
+    definition: text("definition", { mode: "json" }).$type<ScraperBody>().notNull(),
+    /** For check-last-saves / check-last-deletes. */
+    last_scraper_save: integer("last_scraper_save", { mode: "timestamp_ms" }),
+    last_checker_delete: integer("last_checker_delete", { mode: "timestamp_ms" }),
+    created_at: createdAt(),
+    updated_at: updatedAt(),
+  },
+  (t) => [index("scrapers_class").on(t.class_id)],
+);
+
+export const sources = sqliteTable(
+  "sources",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    name: text("name").notNull().unique(),
+    scraper_id: integer("scraper_id")
+      .notNull()
+      .references(() => scrapers.id),
+    url: text("url").notNull(),
+    urls: text("urls", { mode: "json" }).$type<string[]>().notNull(),
+    active: integer("active", { mode: "boolean" }).notNull(),
+    created_at: createdAt(),
+    updated_at: updatedAt(),
+  },
+  (t) => [index("sources_scraper").on(t.scraper_id)],
+);
+
+export const items = sqliteTable(
+  "items",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    class_id: integer("class_id")
+      .notNull()
+      .references(() => classes.id),
+    source_id: integer("source_id")
+      .notNull()
+      .references(() => sources.id),
+    /** Hash of the class id and the id-field values: two reads of the same item share it. */
+    unique_key: text("unique_key").notNull().unique(),
+    url: text("url"),
+    data: text("data", { mode: "json" }).$type<Record<string, unknown>>().notNull(),
+    /** Keys of the stored image files. */
+    images: text("images", { mode: "json" }).$type<string[]>().notNull(),
+    created_at: createdAt(),
+    updated_at: updatedAt(),
+  },
+  (t) => [index("items_source").on(t.source_id), index("items_class").on(t.class_id)],
+);
+
+/**
+ * A source's (`runtime_type` S) or an item's (C) next visit. `runnable` mirrors "the scraper is ACTIVE (and the
+ * source active, or the scraper has checkers)" so that the due query reads one partial index and never the
+ * runtimes of paused scrapers: Turso bills rows read.
+ */
+export const scheduler_runtimes = sqliteTable(
+  "scheduler_runtimes",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    runtime_type: text("runtime_type", { enum: ["S", "C"] }).notNull(),
+    source_id: integer("source_id").references(() => sources.id, { onDelete: "cascade" }),
+    item_id: integer("item_id").references(() => items.id, { onDelete: "cascade" }),
+    runnable: integer("runnable", { mode: "boolean" }).notNull(),
+    next_action_time: integer("next_action_time", { mode: "timestamp_ms" }).notNull(),
+    next_action_factor: real("next_action_factor"),
+    num_zero_actions: integer("num_zero_actions").notNull().default(0),
+    /** Checker runtimes: 404 answers in a row. */
+    num_404: integer("num_404").notNull().default(0),
+  },
+  (t) => [
+    uniqueIndex("runtimes_source").on(t.source_id),
+    uniqueIndex("runtimes_item").on(t.item_id),
+    index("runtimes_due").on(t.runtime_type, t.next_action_time).where(sql`runnable = 1`),
+    check("runtimes_owner", sql`(runtime_type = 'S' AND source_id IS NOT NULL AND item_id IS NULL) OR (runtime_type = 'C' AND item_id IS NOT NULL AND source_id IS NULL)`),
+  ],
+);
+
+export const jobs = sqliteTable(
+  "jobs",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    kind: text("kind", { enum: JOB_KINDS }).notNull(),
+    status: text("status", { enum: JOB_STATUSES }).notNull(),
+    source_id: integer("source_id").references(() => sources.id, { onDelete: "set null" }),
+    scraper_id: integer("scraper_id").references(() => scrapers.id, { onDelete: "set null" }),
+    item_id: integer("item_id").references(() => items.id, { onDelete: "set null" }),
+    dry_run: integer("dry_run", { mode: "boolean" }).notNull().default(false),
+    /** Started by the scheduler (or `--update-schedule`): the run moves its runtime. */
+    update_schedule: integer("update_schedule", { mode: "boolean" }).notNull().default(false),
+    params: text("params", { mode: "json" }).$type<Record<string, unknown>>().notNull(),
+    stats: text("stats", { mode: "json" }).$type<Record<string, unknown>>().notNull(),
+    error: text("error"),
+    created_at: createdAt(),
+    started_at: integer("started_at", { mode: "timestamp_ms" }),
+    finished_at: integer("finished_at", { mode: "timestamp_ms" }),
+    /** Lease: a running job renews it; one that stops renewing is dead and no longer holds its source. */
+    heartbeat_at: integer("heartbeat_at", { mode: "timestamp_ms" }),
+  },
+  (t) => [
+    // Two runs of one source never overlap: the database refuses the second, whatever process asks.
+    uniqueIndex("jobs_one_crawl_per_source")
+      .on(t.source_id)
+      .where(sql`kind = 'crawl' AND status IN ('queued', 'running')`),
+    uniqueIndex("jobs_one_check_per_item").on(t.item_id).where(sql`kind = 'check' AND status IN ('queued', 'running')`),
+    index("jobs_active").on(t.status, t.heartbeat_at).where(sql`status IN ('queued', 'running')`),
+    index("jobs_created").on(t.created_at),
+  ],
+);
+
+export const logs = sqliteTable(
+  "logs",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    message: text("message").notNull(),
+    ref_object: text("ref_object"),
+    type: text("type", { enum: MARK_TYPES }),
+    level: text("level", { enum: LOG_LEVELS }).notNull(),
+    scraper_id: integer("scraper_id").references(() => scrapers.id, { onDelete: "cascade" }),
+    job_id: integer("job_id").references(() => jobs.id, { onDelete: "set null" }),
+    date: integer("date", { mode: "timestamp_ms" }).notNull(),
+  },
+  (t) => [index("logs_scraper").on(t.scraper_id, t.id), index("logs_job").on(t.job_id)],
+);
+
+export const log_markers = sqliteTable("log_markers", {
+  id: integer("id").primaryKey({ autoIncrement: true }),
+  message_contains: text("message_contains").notNull(),
+  ref_object: text("ref_object"),
+  scraper_id: integer("scraper_id").references(() => scrapers.id, { onDelete: "cascade" }),
+  mark_with_type: text("mark_with_type", { enum: MARK_TYPES }).notNull(),
+  custom_type: text("custom_type"),
+});

@@ -1,0 +1,54 @@
+/** The bundle round trip as a user runs it, with a fixture that sets every field to a non-default value. */
+import { describe, expect, test } from "bun:test";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { ROOT, runCli } from "../support/cli.ts";
+import { tempDir } from "../support/temp.ts";
+
+const FULL = join(ROOT, "test/fixtures/bundles/full.json");
+const DDS = join(ROOT, "test/fixtures/dds/dumpdata.json");
+
+describe("import / export round trip", () => {
+  test("import(full); export equals the fixture, nothing lost", async () => {
+    const cwd = tempDir();
+    expect((await runCli(["import", FULL], { cwd })).code).toBe(0);
+    const exported = await runCli(["export"], { cwd });
+    expect(exported.code).toBe(0);
+    expect(JSON.parse(exported.stdout)).toEqual(JSON.parse(readFileSync(FULL, "utf8")));
+  });
+
+  test("export → import → export is byte-identical", async () => {
+    const cwd = tempDir();
+    await runCli(["import", FULL], { cwd });
+    const first = await runCli(["export", "--out", "one.json"], { cwd });
+    expect(first.code).toBe(0);
+    const second = tempDir();
+    expect((await runCli(["import", join(cwd, "one.json")], { cwd: second })).code).toBe(0);
+    const again = await runCli(["export"], { cwd: second });
+    expect(again.stdout).toBe(readFileSync(join(cwd, "one.json"), "utf8"));
+  });
+
+  test("import --from-dds stores the converted definitions and says which scrapers have no source yet", async () => {
+    const cwd = tempDir();
+    const r = await runCli(["import", "--from-dds", DDS], { cwd });
+    expect(r.stderr).not.toContain("    at ");
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain("classes: 2 created, 0 updated, 0 unchanged");
+    expect(r.stdout).toContain("scrapers: 3 created, 0 updated, 0 unchanged");
+    expect(r.stdout).toContain("3 scrapers have no source yet (DDS reference objects are not part of a dynamic_scraper fixture): Wikinews Scraper, Event API, Wikinews Follow");
+    const json = await runCli(["import", "--from-dds", DDS, "--json"], { cwd });
+    const report = JSON.parse(json.stdout);
+    expect(report.scrapers).toEqual({ created: 0, updated: 0, unchanged: 3 });
+    expect(report.dds.scrapersWithoutSource).toHaveLength(3);
+    expect(report.dds.runtimesSkipped).toBeGreaterThan(0);
+    const exported = JSON.parse((await runCli(["export"], { cwd })).stdout);
+    expect(exported.scrapers.map((s: { name: string }) => s.name)).toEqual(["Wikinews Scraper", "Event API", "Wikinews Follow"]);
+  });
+
+  test("a fixture that is not a DDS dump is refused at the row that is wrong", async () => {
+    const cwd = tempDir();
+    const r = await runCli(["import", "--from-dds", FULL], { cwd });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("dscraper: invalid input");
+  });
+});
