@@ -2,7 +2,7 @@
  * The Database port for the binary: `@libsql/client` on a local `file:` database (created with its folder on
  * first use) or a remote libSQL URL.
  */
-import { createClient } from "@libsql/client";
+import type { Client, Config } from "@libsql/client";
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -21,13 +21,24 @@ export function localPath(url: string): string | undefined {
   return bare.startsWith("file://") ? fileURLToPath(bare) : bare.slice("file:".length);
 }
 
+/**
+ * Only the driver the URL needs is loaded: the native file driver and the remote ones each weigh several MB of
+ * memory in the binary, and a run uses one of them.
+ */
+async function clientFactory(url: string): Promise<(config: Config) => Client> {
+  if (url.startsWith("file:") || url === ":memory:") return (await import("@libsql/client/sqlite3")).createClient;
+  if (/^wss?:/.test(url)) return (await import("@libsql/client/ws")).createClient;
+  if (/^(https?|libsql):/.test(url)) return (await import("@libsql/client/http")).createClient;
+  return (await import("@libsql/client")).createClient;
+}
+
 export async function connectDatabase(url: string, authToken?: string): Promise<Database> {
   const path = localPath(url);
   if (path !== undefined && path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
-  let client;
+  let client: Client;
   try {
     // A crawl writes while `serve` reads and schedules: wait for a lock rather than fail at once.
-    client = createClient({ url, authToken, timeout: 5000 });
+    client = (await clientFactory(url))({ url, ...(authToken ? { authToken } : {}), timeout: 5000 });
   } catch (e) {
     throw new UsageError(`--db: cannot use '${url}': ${e instanceof Error ? e.message : String(e)}`);
   }

@@ -7,13 +7,14 @@ import type { Database } from "../src/ports.ts";
 import { VERSION } from "../src/version.ts";
 import { flagHelp, parseArgs, UsageError, type FlagSpecs } from "./args.ts";
 import { GLOBAL_FLAGS, type Command, type Context } from "./command.ts";
+import crawlCommand from "./commands/crawl.ts";
 import exportCommand from "./commands/export.ts";
 import importCommand from "./commands/import.ts";
 import migrateCommand from "./commands/migrate.ts";
 import schemaCommand from "./commands/schema.ts";
 import { connectDatabase, DEFAULT_DB_URL } from "./database.ts";
 
-const COMMANDS: Command<FlagSpecs>[] = [importCommand, exportCommand, schemaCommand, migrateCommand] as Command<FlagSpecs>[];
+const COMMANDS: Command<FlagSpecs>[] = [crawlCommand, importCommand, exportCommand, schemaCommand, migrateCommand] as Command<FlagSpecs>[];
 
 function mainHelp(): string {
   const width = Math.max(...COMMANDS.map((c) => `${c.name} ${c.args}`.length));

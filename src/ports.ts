@@ -16,6 +16,21 @@ export interface Database {
   close(): void;
 }
 
+/**
+ * Where image files live: a folder for the binary, an R2 bucket for the Worker. Keys are relative paths such as
+ * `full/<sha1>.jpg`; implementations write atomically (a reader never sees half a file).
+ */
+export interface BlobStore {
+  put(key: string, data: Uint8Array, contentType: string): Promise<void>;
+  /** The bytes, or undefined when there is no such key. */
+  get(key: string): Promise<Uint8Array | undefined>;
+  /** Deleting a key that does not exist is not an error. */
+  delete(key: string): Promise<void>;
+  exists(key: string): Promise<boolean>;
+  /** Every key under `prefix` (all keys when empty), in no particular order. */
+  list(prefix?: string): AsyncIterable<string>;
+}
+
 /** Time, so that scheduling can be driven by a simulated clock in tests. */
 export interface Clock {
   now(): Date;

@@ -5,7 +5,8 @@
 export {};
 
 const args = process.argv.slice(2);
-const proc = Bun.spawn([process.execPath, "test", ...args], { stdout: "pipe", stderr: "pipe", env: process.env });
+// Tests that start servers and processes get room on a loaded 2-core CI machine (bun's default is 5 s).
+const proc = Bun.spawn([process.execPath, "test", "--timeout", "30000", ...args], { stdout: "pipe", stderr: "pipe", env: process.env });
 
 let text = "";
 async function tee(stream: ReadableStream<Uint8Array>, out: NodeJS.WriteStream): Promise<void> {

@@ -42,7 +42,7 @@ export async function importBundle(database: Database, input: unknown, clock: Cl
 }
 
 /** The classes and scrapers the bundle refers to without defining them, as the database has them. */
-async function storedReferences(tx: Tx, bundle: Bundle): Promise<KnownDefinitions> {
+export async function storedReferences(tx: Pick<Db, "select">, bundle: Bundle): Promise<KnownDefinitions> {
   const definedClasses = new Set(bundle.classes.map((c) => c.name));
   const definedScrapers = new Set(bundle.scrapers.map((s) => s.name));
   const classNames = [...new Set(bundle.scrapers.map((s) => s.class))].filter((n) => !definedClasses.has(n));

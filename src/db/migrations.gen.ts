@@ -33,5 +33,15 @@ export const MIGRATIONS: readonly Migration[] = [
       "CREATE UNIQUE INDEX `sources_name_unique` ON `sources` (`name`);",
       "CREATE INDEX `sources_scraper` ON `sources` (`scraper_id`);"
     ]
+  },
+  {
+    "tag": "0001_runtimes_covering_and_page_validators",
+    "folderMillis": 1795241875501,
+    "hash": "9eb71a63c3ed9939245845991e2e1582141b25d2d4be2472f5392cdab24b3c4b",
+    "sql": [
+      "CREATE TABLE `page_validators` (\n\t`source_id` integer NOT NULL,\n\t`request_key` text NOT NULL,\n\t`etag` text,\n\t`last_modified` text,\n\t`updated_at` integer NOT NULL,\n\tPRIMARY KEY(`source_id`, `request_key`),\n\tFOREIGN KEY (`source_id`) REFERENCES `sources`(`id`) ON UPDATE no action ON DELETE cascade\n);",
+      "DROP INDEX `runtimes_due`;",
+      "CREATE INDEX `runtimes_due` ON `scheduler_runtimes` (`runtime_type`,`next_action_time`,`id`,`source_id`,`item_id`) WHERE runnable = 1;"
+    ]
   }
 ];

@@ -5,7 +5,7 @@
  * Times are integer milliseconds since the epoch (UTC).
  */
 import { sql } from "drizzle-orm";
-import { check, index, integer, real, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+import { check, index, integer, primaryKey, real, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
 import { JOB_KINDS, JOB_STATUSES, LOG_LEVELS, MARK_TYPES, SCRAPER_STATUSES } from "../model/enums.ts";
 import type { ScrapedClassBody } from "../model/scraped-class.ts";
 import type { ScraperBody } from "../model/scraper.ts";
@@ -105,7 +105,8 @@ export const scheduler_runtimes = sqliteTable(
   (t) => [
     uniqueIndex("runtimes_source").on(t.source_id),
     uniqueIndex("runtimes_item").on(t.item_id),
-    index("runtimes_due").on(t.runtime_type, t.next_action_time).where(sql`runnable = 1`),
+    // Covering (id and owner included), so a tick reads index entries only: half the rows Turso bills.
+    index("runtimes_due").on(t.runtime_type, t.next_action_time, t.id, t.source_id, t.item_id).where(sql`runnable = 1`),
     check("runtimes_owner", sql`(runtime_type = 'S' AND source_id IS NOT NULL AND item_id IS NULL) OR (runtime_type = 'C' AND item_id IS NOT NULL AND source_id IS NULL)`),
   ],
 );
@@ -165,3 +166,19 @@ export const log_markers = sqliteTable("log_markers", {
   mark_with_type: text("mark_with_type", { enum: MARK_TYPES }).notNull(),
   custom_type: text("custom_type"),
 });
+
+/** The last answer's validators per main/follow page request of a source, for conditional re-crawls. */
+export const page_validators = sqliteTable(
+  "page_validators",
+  {
+    source_id: integer("source_id")
+      .notNull()
+      .references(() => sources.id, { onDelete: "cascade" }),
+    /** Method, URL and body of the request (what makes two requests the same). */
+    request_key: text("request_key").notNull(),
+    etag: text("etag"),
+    last_modified: text("last_modified"),
+    updated_at: integer("updated_at", { mode: "timestamp_ms" }).notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.source_id, t.request_key] })],
+);

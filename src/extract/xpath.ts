@@ -9,6 +9,10 @@ import wgxpath from "wicked-good-xpath";
 export interface CompiledXPath {
   readonly source: string;
   evaluate(node: unknown, resultType: number): XPathResultLike;
+  /** The strings it selects from `node`, in document order (one string for a scalar expression). */
+  strings(node: unknown): string[];
+  /** The nodes it selects from `node`, in document order (none for a scalar expression). */
+  nodes(node: unknown): Node[];
 }
 
 export interface XPathResultLike {
@@ -21,6 +25,9 @@ export interface XPathResultLike {
 }
 
 export const ANY_TYPE = 0;
+const NUMBER_TYPE = 1;
+const BOOLEAN_TYPE = 3;
+const UNORDERED_NODE_ITERATOR_TYPE = 4;
 export const ORDERED_NODE_SNAPSHOT_TYPE = 7;
 
 export class XPathSyntaxError extends Error {
@@ -73,10 +80,46 @@ export function compileXPath(expression: string): CompiledXPath {
   } catch (e) {
     throw new XPathSyntaxError(expression, e instanceof Error ? e.message.replace(/\.$/, "") : String(e));
   }
+  const evaluate = (node: unknown, resultType: number) => compiled.evaluate(node, resultType, null);
+  // Whether an XPath 1.0 expression yields a node-set is fixed by its syntax; asking once (on the first node it
+  // meets) lets every later call request an ordered snapshot directly, since wgxpath's default iterator is
+  // not in document order.
+  let returnsNodes: boolean | undefined;
+  const isNodeSet = (node: unknown) => (returnsNodes ??= evaluate(node, ANY_TYPE).resultType === UNORDERED_NODE_ITERATOR_TYPE);
   const result: CompiledXPath = {
     source: expression,
-    evaluate: (node, resultType) => compiled.evaluate(node, resultType, null),
+    evaluate,
+    nodes(node) {
+      if (!isNodeSet(node)) return [];
+      const r = evaluate(node, ORDERED_NODE_SNAPSHOT_TYPE);
+      const out: Node[] = new Array(r.snapshotLength);
+      for (let i = 0; i < r.snapshotLength; i++) out[i] = r.snapshotItem(i) as Node;
+      return out;
+    },
+    strings(node) {
+      if (isNodeSet(node)) return result.nodes(node).map(nodeString);
+      const r = evaluate(node, ANY_TYPE);
+      return [r.resultType === NUMBER_TYPE ? String(r.numberValue) : r.resultType === BOOLEAN_TYPE ? String(r.booleanValue) : r.stringValue];
+    },
   };
   cache.set(expression, result);
   return result;
 }
+
+/**
+ * What a selected node contributes as a value, as Scrapy's `extract()` gives it (DDS users' expectation): an
+ * attribute its value, text its text, an element its markup.
+ */
+export function nodeString(node: Node): string {
+  switch (node.nodeType) {
+    case 1:
+      return (node as Element).outerHTML;
+    case 2:
+      return (node as Attr).value;
+    case 9:
+      return (node as Document).documentElement?.outerHTML ?? "";
+    default:
+      return node.nodeValue ?? node.textContent ?? "";
+  }
+}
+

@@ -2,6 +2,7 @@
 import { describe, expect, test } from "bun:test";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { MIGRATIONS } from "../../src/db/migrations.gen.ts";
 import { VERSION } from "../../src/version.ts";
 import { ROOT, runCli } from "../support/cli.ts";
 import { startHranaServer } from "../support/hrana-server.ts";
@@ -145,7 +146,7 @@ describe("dscraper CLI", () => {
   test("migrate reports what it applied, then that the database is up to date", async () => {
     const cwd = tempDir();
     const first = await runCli(["migrate", "--db", `file:${join(cwd, "m.db")}`], { cwd });
-    expect(first).toMatchObject({ code: 0, stdout: "applied 0000_init\n" });
+    expect(first).toMatchObject({ code: 0, stdout: `applied ${MIGRATIONS.map((m) => m.tag).join(", ")}\n` });
     const second = await runCli(["migrate", "--db", `file:${join(cwd, "m.db")}`], { cwd });
     expect(second).toMatchObject({ code: 0, stdout: "database is up to date\n" });
   });

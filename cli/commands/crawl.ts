@@ -1,0 +1,125 @@
+import { importBundle } from "../../src/bundle/import.ts";
+import { Fetcher } from "../../src/crawl/fetcher.ts";
+import { runCrawlJob } from "../../src/jobs/crawl-job.ts";
+import { bundleDefinitions, storedDefinitions, type CrawlDefinitions } from "../../src/jobs/definitions.ts";
+import { zodIssues } from "../../src/model/bundle.ts";
+import { runOptionsSchema, type RunOptions } from "../../src/model/run-options.ts";
+import { systemClock, type Database } from "../../src/ports.ts";
+import { UsageError } from "../args.ts";
+import { defineCommand } from "../command.ts";
+import { readJsonFile } from "../input.ts";
+import { openItemWriter } from "../item-writer.ts";
+import { progressReporter } from "../progress.ts";
+import { FETCH_FLAGS, fetchSettings, LOG_FLAGS, logSettings } from "../settings.ts";
+import { onInterrupt } from "../signals.ts";
+import { collectEvery } from "../memory.ts";
+
+export default defineCommand({
+  name: "crawl",
+  args: "SOURCE",
+  summary: "run a source's scraper once (SOURCE = id or name)",
+  details:
+    "Exit 0 when the run succeeded, 1 when it failed or was refused (its scraper is PAUSED or INACTIVE, or a run of\nthe source is going on), 2 for bad usage or input.",
+  positionals: [1, 1],
+  flags: {
+    bundle: { type: "string", value: "FILE", help: "load definitions from a bundle first (with --dry-run: use them without storing)" },
+    "dry-run": { type: "bool", help: "read and report only: no items, images or runtimes are written" },
+    out: { type: "string", value: "FILE", help: "write the items read to FILE (.jsonl, .json or .csv)" },
+    "max-items-read": { type: "int", min: 1, value: "N", help: "stop after reading N items" },
+    "max-items-save": { type: "int", min: 1, value: "N", help: "save at most N new items" },
+    "max-pages-read": { type: "int", min: 1, value: "N", help: "read at most N main and follow pages" },
+    "start-page": { type: "string", value: "P", help: "first page value of the generated page list" },
+    "end-page": { type: "string", value: "P", help: "last page value of the generated page list (inclusive)" },
+    "num-pages-follow": { type: "int", min: 0, value: "N", help: "follow at most N next-page links" },
+    url: { type: "string", value: "URL", help: "start from URL instead of the source's URL(s)" },
+    "update-schedule": { type: "bool", help: "move the source's next run time as a scheduled run does" },
+    ...FETCH_FLAGS,
+    ...LOG_FLAGS,
+  },
+  async run(ctx) {
+    const f = ctx.flags;
+    const options = runOptions({
+      max_items_read: f["max-items-read"],
+      max_items_save: f["max-items-save"],
+      max_pages_read: f["max-pages-read"],
+      start_page: f["start-page"],
+      end_page: f["end-page"],
+      num_pages_follow: f["num-pages-follow"],
+      url: f.url,
+      dry_run: f["dry-run"] === true,
+    });
+    const fetching = fetchSettings(f, ctx.env);
+    const logs = logSettings(f);
+    const database = await ctx.database();
+    const definitions = await resolveDefinitions(database, ctx.positionals[0]!, f.bundle ? readJsonFile(f.bundle) : undefined, options.dry_run);
+
+    const columns = definitions.classBody.attrs.filter((a) => a.attr_type !== "B" && a.save_to_db).map((a) => a.name);
+    const writer = f.out ? openItemWriter(f.out, columns) : undefined;
+    const quiet = f.quiet === true || f.json === true;
+    const progress = progressReporter({ enabled: !quiet, tty: process.stderr.isTTY === true, write: (t) => process.stderr.write(t) });
+    const controller = new AbortController();
+    const release = onInterrupt(() => controller.abort(new Error("interrupted")));
+    let job;
+    try {
+      job = await runCrawlJob(
+        {
+          database,
+          fetcher: new Fetcher(fetching),
+          clock: systemClock,
+          env: { timeZone: logs.timeZone, now: () => new Date() },
+          log: { level: logs.level, limit: logs.limit, sink: (r) => progress.log(r) },
+          conditionalRequests: f["no-cache"] !== true,
+          onProgress: (p) => {
+            progress.update(p);
+            collectEvery(p.pagesDone);
+          },
+          ...(writer ? { onRow: (row: Record<string, unknown>) => writer.write(row) } : {}),
+        },
+        definitions,
+        options,
+        { scheduled: false, updateSchedule: f["update-schedule"] === true },
+        controller.signal,
+      );
+    } finally {
+      progress.stop();
+      release();
+      await writer?.close();
+    }
+    ctx.printJson(jobJson(job));
+    const stats = job.stats as { pages: Record<string, number>; items: { valid: number; saved: number; updated: number; unchanged: number; dropped: Record<string, number> }; items_read: number; errors: Record<string, number> };
+    ctx.print(`job ${job.id} ${job.status}${job.error ? `: ${job.error}` : ""}`);
+    ctx.print(`  pages: ${stats.pages.main} main, ${stats.pages.follow} follow, ${stats.pages.detail} detail, ${stats.pages.not_modified} not modified, ${stats.pages.failed} failed`);
+    const dropped = Object.entries(stats.items.dropped).map(([why, n]) => `${n} ${why}`);
+    ctx.print(
+      `  items: ${stats.items_read} read, ${stats.items.saved} ${options.dry_run ? "new (not saved: dry run)" : "saved"}, ${stats.items.updated} updated, ${stats.items.unchanged} unchanged, ${dropped.length ? dropped.join(", ") : "0 dropped"}`,
+    );
+    const errors = Object.entries(stats.errors).map(([kind, n]) => `${n} ${kind}`);
+    if (errors.length) ctx.print(`  errors: ${errors.join(", ")}`);
+    return job.status === "succeeded" ? 0 : 1;
+  },
+});
+
+function runOptions(raw: Record<string, unknown>): RunOptions {
+  const defined = Object.fromEntries(Object.entries(raw).filter(([, v]) => v !== undefined));
+  const parsed = runOptionsSchema.safeParse(defined);
+  if (!parsed.success) {
+    const issue = zodIssues(parsed.error.issues)[0]!;
+    throw new UsageError(`--${issue.path.replaceAll("_", "-")}: ${issue.message}`);
+  }
+  return parsed.data;
+}
+
+/**
+ * The definitions of SOURCE: stored ones, after storing the bundle if one is given; with --dry-run a bundle's
+ * own definitions are used without storing them.
+ */
+async function resolveDefinitions(database: Database, ref: string, bundleInput: unknown, dryRun: boolean): Promise<CrawlDefinitions> {
+  if (bundleInput !== undefined && !dryRun) await importBundle(database, bundleInput, systemClock);
+  const fromBundle = bundleInput !== undefined && dryRun ? await bundleDefinitions(database.db, bundleInput, ref) : undefined;
+  return fromBundle ?? storedDefinitions(database.db, ref);
+}
+
+/** The job record as `--json` prints it (INTERFACE.md: times as ISO 8601 UTC). */
+export function jobJson(job: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(job).map(([k, v]) => [k, v instanceof Date ? v.toISOString() : v]));
+}

@@ -1,0 +1,205 @@
+/**
+ * @module
+ * Items through the pipeline (SPEC.md §4): mandatory check → identity (unique key) → max_items_save → known items
+ * get their changed STANDARD_UPDATE values written, new items are saved with their checker runtime, in batched
+ * transactions. A dry run reads what is stored (to tell new from known) but writes nothing.
+ */
+import type { Values } from "../extract/extractor.ts";
+import type { Attr } from "../model/attr.ts";
+import type { ScrapedClassBody } from "../model/scraped-class.ts";
+import type { ScraperBody } from "../model/scraper.ts";
+import type { LogLevel } from "../model/enums.ts";
+import type { Clock, Database } from "../ports.ts";
+import type { InStatement } from "@libsql/client/web";
+import type { ReadItem } from "./crawler.ts";
+
+/** Where the items of a run go: the stored ids of class, source and scraper (null when nothing is stored). */
+export interface PipelineTarget {
+  classId: number | null;
+  classBody: ScrapedClassBody;
+  sourceId: number | null;
+  scraperId: number | null;
+  scraperBody: ScraperBody;
+}
+
+export interface PipelineOptions {
+  dryRun: boolean;
+  maxItemsSave: number | undefined;
+  clock: Clock;
+  log(level: LogLevel, message: string, refObject?: string): void;
+  /** Every valid item of the run (new, updated or unchanged), as `crawl --out` writes it. */
+  onRow?(row: Record<string, unknown>): void;
+  /** Items per transaction. */
+  batchSize?: number;
+  /** Whether new items' checker runtimes can come due (their scraper is ACTIVE and has checkers). */
+  checkersRunnable: boolean;
+  /** First check of a new item, in minutes after it was saved (the class's checker MIN_TIME). */
+  firstCheckMinutes: number;
+}
+
+export interface PipelineCounts {
+  /** Items that passed the mandatory check. */
+  valid: number;
+  saved: number;
+  updated: number;
+  unchanged: number;
+  dropped: Record<string, number>;
+}
+
+interface Pending {
+  key: string;
+  data: Record<string, unknown>;
+  url: string | null;
+}
+
+export class ItemPipeline {
+  readonly counts: PipelineCounts = { valid: 0, saved: 0, updated: 0, unchanged: 0, dropped: {} };
+  private readonly seen = new Set<string>();
+  private batch: Pending[] = [];
+  private flushing: Promise<void> = Promise.resolve();
+  private readonly mandatory: Attr[];
+  private readonly stored: Attr[];
+  private readonly identity: Attr[];
+  private readonly updates: Attr[];
+
+  constructor(
+    private readonly database: Database | undefined,
+    private readonly target: PipelineTarget,
+    private readonly options: PipelineOptions,
+  ) {
+    const attrs = target.classBody.attrs;
+    const byName = new Map(attrs.map((a) => [a.name, a]));
+    const mandatory = new Set(target.scraperBody.elems.filter((e) => e.mandatory).map((e) => e.attr));
+    this.mandatory = attrs.filter((a) => a.attr_type !== "B" && mandatory.has(a.name) && byName.has(a.name));
+    this.stored = attrs.filter((a) => a.attr_type !== "B" && a.save_to_db);
+    this.identity = identityAttrs(attrs);
+    this.updates = attrs.filter((a) => a.attr_type === "T" && a.save_to_db);
+  }
+
+  /** Takes one read item; resolves once it is accepted (a full batch is written before the next is taken). */
+  async add(item: ReadItem): Promise<void> {
+    const missing = this.mandatory.find((a) => isEmpty(item.values[a.name]));
+    if (missing) {
+      const why = item.detailErrors.length ? ` (${item.detailErrors.join("; ")})` : "";
+      this.drop(`missing mandatory ${missing.name}`, `item from ${item.pageUrl} dropped: mandatory ${missing.name} is empty${why}`, item.pageUrl);
+      return;
+    }
+    const key = await uniqueKey(this.target.classId, this.identity.map((a) => item.values[a.name]));
+    if (this.seen.has(key)) {
+      this.drop("duplicate in this run", `item from ${item.pageUrl} dropped: read twice in this run`, item.pageUrl, "INFO");
+      return;
+    }
+    this.seen.add(key);
+    this.counts.valid++;
+    const data: Record<string, unknown> = {};
+    for (const a of this.stored) data[a.name] = item.values[a.name] ?? (a.many ? [] : null);
+    this.options.onRow?.(data);
+    const firstUrl = this.target.classBody.attrs.find((a) => a.attr_type === "U" && typeof item.values[a.name] === "string");
+    this.batch.push({ key, data, url: firstUrl ? (item.values[firstUrl.name] as string) : null });
+    if (this.batch.length >= (this.options.batchSize ?? 200)) await this.flush();
+  }
+
+  /** Writes what is waiting; call once after the last item. */
+  async flush(): Promise<void> {
+    const batch = this.batch;
+    this.batch = [];
+    // One flush at a time: batches are written in the order items were read (max_items_save counts in order).
+    this.flushing = this.flushing.then(() => this.write(batch));
+    await this.flushing;
+  }
+
+  private drop(reason: string, message: string, ref: string, level: LogLevel = "WARNING"): void {
+    this.counts.dropped[reason] = (this.counts.dropped[reason] ?? 0) + 1;
+    this.options.log(level, message, ref);
+  }
+
+  private async write(batch: Pending[]): Promise<void> {
+    if (batch.length === 0) return;
+    const known = await this.knownItems(batch.map((p) => p.key));
+    const now = this.options.clock.now().getTime();
+    const statements: InStatement[] = [];
+    const fresh: Pending[] = [];
+    for (const item of batch) {
+      const existing = known.get(item.key);
+      if (existing) {
+        const changed = this.updates.filter((a) => JSON.stringify(existing.data[a.name] ?? null) !== JSON.stringify(item.data[a.name]));
+        if (changed.length === 0) {
+          this.counts.unchanged++;
+          continue;
+        }
+        this.counts.updated++;
+        const data = { ...existing.data };
+        for (const a of changed) data[a.name] = item.data[a.name];
+        statements.push({ sql: "UPDATE items SET data = ?, updated_at = ? WHERE id = ?", args: [JSON.stringify(data), now, existing.id] });
+        continue;
+      }
+      const limit = this.options.maxItemsSave;
+      if (limit !== undefined && this.counts.saved >= limit) {
+        this.drop("max_items_save reached", `item ${item.url ?? item.key} not saved: max_items_save (${limit}) reached`, item.url ?? "", "INFO");
+        continue;
+      }
+      this.counts.saved++;
+      if (!this.options.dryRun && this.target.sourceId !== null && this.target.classId !== null) fresh.push(item);
+    }
+    if (fresh.length) statements.push(...this.insertStatements(fresh, now));
+    if (this.options.dryRun || !this.database || statements.length === 0) return;
+    if (this.counts.saved > 0 && this.target.scraperId !== null) {
+      statements.push({ sql: "UPDATE scrapers SET last_scraper_save = ? WHERE id = ?", args: [now, this.target.scraperId] });
+    }
+    await this.database.client.batch(statements, "write");
+  }
+
+  /**
+   * New items and their checker runtimes in two statements, whatever the batch size: statements are prepared one
+   * by one (and over HTTP each is sent), so one multi-row INSERT beats a statement per item.
+   */
+  private insertStatements(fresh: Pending[], now: number): InStatement[] {
+    const { classId, sourceId } = this.target;
+    const keys = fresh.map((p) => p.key);
+    const marks = keys.map(() => "?").join(", ");
+    return [
+      {
+        // A unique key that appeared meanwhile (another run, a re-delivered message) is simply not inserted twice.
+        sql: `INSERT INTO items (class_id, source_id, unique_key, url, data, images, created_at, updated_at) VALUES ${fresh.map(() => "(?, ?, ?, ?, ?, '[]', ?, ?)").join(", ")} ON CONFLICT (unique_key) DO NOTHING`,
+        args: fresh.flatMap((p) => [classId, sourceId, p.key, p.url, JSON.stringify(p.data), now, now]),
+      },
+      {
+        sql: `INSERT INTO scheduler_runtimes (runtime_type, item_id, runnable, next_action_time, num_zero_actions, num_404) SELECT 'C', id, ?, ?, 0, 0 FROM items WHERE unique_key IN (${marks}) AND NOT EXISTS (SELECT 1 FROM scheduler_runtimes r WHERE r.item_id = items.id)`,
+        args: [this.options.checkersRunnable ? 1 : 0, now + this.options.firstCheckMinutes * 60_000, ...keys],
+      },
+    ];
+  }
+
+  private async knownItems(keys: string[]): Promise<Map<string, { id: number; data: Record<string, unknown> }>> {
+    const known = new Map<string, { id: number; data: Record<string, unknown> }>();
+    if (!this.database || this.target.classId === null) return known;
+    const placeholders = keys.map(() => "?").join(", ");
+    const rows = await this.database.client.execute({ sql: `SELECT id, unique_key, data FROM items WHERE unique_key IN (${placeholders})`, args: keys });
+    for (const row of rows.rows) known.set(String(row.unique_key), { id: Number(row.id), data: JSON.parse(String(row.data)) as Record<string, unknown> });
+    return known;
+  }
+}
+
+function isEmpty(v: Values[string] | undefined): boolean {
+  return v === undefined || v === "" || (Array.isArray(v) && v.length === 0);
+}
+
+/**
+ * Two items are the same item when their id fields are equal. Without id fields a class's items are told apart
+ * by their DETAIL_PAGE_URL values (SPEC.md §1: the item's default identity), and without those by all their
+ * STANDARD values.
+ */
+export function identityAttrs(attrs: readonly Attr[]): Attr[] {
+  const ids = attrs.filter((a) => a.id_field);
+  if (ids.length) return ids;
+  const urls = attrs.filter((a) => a.attr_type === "U");
+  if (urls.length) return urls;
+  return attrs.filter((a) => a.attr_type === "S");
+}
+
+/** Hex SHA-256 of the class id and the identity values (SPEC.md §1 `unique_key`). */
+export async function uniqueKey(classId: number | null, values: readonly (Values[string] | undefined)[]): Promise<string> {
+  const text = JSON.stringify([classId ?? 0, ...values.map((v) => v ?? null)]);
+  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));
+  return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("");
+}

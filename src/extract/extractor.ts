@@ -1,0 +1,132 @@
+/**
+ * @module
+ * A scraper's elems compiled once per run, then applied to pages: base nodes → relative elems → reg_exp →
+ * processors on main and follow pages, detail page elems on the detail document, and the follow links.
+ */
+import type { Attr } from "../model/attr.ts";
+import type { ContentType } from "../model/page-type.ts";
+import type { ScrapedClassBody } from "../model/scraped-class.ts";
+import type { ScraperBody } from "../model/scraper.ts";
+import { absoluteUrl } from "./placeholders.ts";
+import type { Page } from "./document.ts";
+import { compileJsonPath } from "./jsonpath.ts";
+import { processValues, usesStatic, type AttrProcessing, type ProcessorEnv } from "./processors.ts";
+import { applyRegex, compileRegex } from "./regex.ts";
+import { compileXPath } from "./xpath.ts";
+
+export type Value = string | string[];
+/** The values read for one item, by attr name; an attr with nothing left after processing is absent. */
+export type Values = Record<string, Value>;
+
+/** Picks strings (or base contexts) out of a page, whatever its kind. */
+interface Selector {
+  strings(context: unknown): string[];
+  contexts(context: unknown): unknown[];
+}
+
+interface CompiledElem {
+  attr: Attr;
+  selector: Selector | undefined;
+  regex: RegExp | undefined;
+  processing: AttrProcessing;
+}
+
+export interface FollowLink {
+  url: string;
+  /** The `{follow_page}` value read by `follow_pages_page_xpath`, if any. */
+  followPage?: string;
+}
+
+export interface Extractor {
+  /** The items on a main or follow page, in page order. */
+  items(page: Page, env: ProcessorEnv): Values[];
+  /** The values a detail page (DP1…DPn) contributes to every item that links to it. */
+  detail(pageType: string, page: Page, env: ProcessorEnv): Values;
+  /** The next page link(s) on a main or follow page. */
+  followLinks(page: Page): FollowLink[];
+}
+
+export function compileExtractor(cls: ScrapedClassBody, scraper: ScraperBody): Extractor {
+  const attrs = new Map(cls.attrs.map((a) => [a.name, a]));
+  const contentOf = (code: string): ContentType => scraper.page_types.find((p) => p.page_type === code)?.content_type ?? "HTML";
+  const compiled = scraper.elems.map((elem): CompiledElem & { pageType: string } => {
+    const attr = attrs.get(elem.attr)!;
+    return {
+      attr,
+      pageType: elem.page_type,
+      selector: usesStatic(elem.processors) || !elem.x_path ? undefined : selector(elem.x_path, contentOf(elem.page_type)),
+      regex: elem.reg_exp ? compileRegex(elem.reg_exp, "g") : undefined,
+      processing: { processors: elem.processors, contexts: elem.proc_ctxt, useDefaults: elem.use_default_procs, many: attr.many },
+    };
+  });
+  const base = compiled.find((e) => e.attr.attr_type === "B");
+  const mainElems = compiled.filter((e) => e.pageType === "MP" && e.attr.attr_type !== "B");
+  const detailElems = new Map<string, CompiledElem[]>();
+  for (const e of compiled) if (e.pageType.startsWith("DP")) detailElems.set(e.pageType, [...(detailElems.get(e.pageType) ?? []), e]);
+  const mainContent = contentOf("MP");
+  const followUrl = scraper.follow_pages_url_xpath ? selector(scraper.follow_pages_url_xpath, mainContent) : undefined;
+  const followPage = scraper.follow_pages_page_xpath ? selector(scraper.follow_pages_page_xpath, mainContent) : undefined;
+
+  return {
+    items(page, env) {
+      if (!base?.selector) return [];
+      return base.selector.contexts(rootOf(page)).map((node) => readElems(mainElems, node, page.url, env));
+    },
+    detail(pageType, page, env) {
+      return readElems(detailElems.get(pageType) ?? [], rootOf(page), page.url, env);
+    },
+    followLinks(page) {
+      if (!followUrl) return [];
+      const root = rootOf(page);
+      const urls = followUrl.strings(root).map((u) => u.trim()).filter(Boolean);
+      const chosen = scraper.follow_pages_all ? [...new Set(urls)] : urls.slice(0, 1);
+      const value = followPage?.strings(root).find((v) => v.trim() !== "")?.trim();
+      return chosen.map((u) => ({ url: absoluteUrl(u, page.url), ...(value !== undefined ? { followPage: value } : {}) }));
+    },
+  };
+}
+
+function rootOf(page: Page): unknown {
+  return page.kind === "JSON" ? page.data : page.document;
+}
+
+function readElems(elems: readonly CompiledElem[], context: unknown, pageUrl: string, env: ProcessorEnv): Values {
+  const values: Values = {};
+  for (const elem of elems) {
+    let raw = elem.selector ? elem.selector.strings(context) : [];
+    if (elem.regex) raw = raw.flatMap((s) => applyRegex(elem.regex!, s));
+    const value = processValues(raw, elem.processing, env);
+    if (value === undefined) continue;
+    const type = elem.attr.attr_type;
+    // U and I values are URLs: made absolute against the page they were read from.
+    values[elem.attr.name] = type === "U" || type === "I" ? mapValue(value, (v) => absoluteUrl(v, pageUrl)) : value;
+  }
+  return values;
+}
+
+function mapValue(value: Value, fn: (v: string) => string): Value {
+  return typeof value === "string" ? fn(value) : value.map(fn);
+}
+
+function selector(expression: string, content: ContentType): Selector {
+  if (content !== "JSON") {
+    const xpath = compileXPath(expression);
+    return { strings: (node) => xpath.strings(node), contexts: (node) => xpath.nodes(node) };
+  }
+  const path = compileJsonPath(expression);
+  return {
+    strings: (context) => path.evaluate(context, context).flatMap(jsonString),
+    // A base path selects an array of items (or the root array, `$`), or the items themselves (`$.items[*]`).
+    contexts: (context) => {
+      const found = path.evaluate(context, context);
+      return found.length === 1 && Array.isArray(found[0]) ? found[0] : found;
+    },
+  };
+}
+
+function jsonString(value: unknown): string[] {
+  if (value === null || value === undefined) return [];
+  if (typeof value === "string") return [value];
+  if (typeof value === "number" || typeof value === "boolean") return [String(value)];
+  return [JSON.stringify(value)];
+}

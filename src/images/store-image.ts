@@ -1,0 +1,95 @@
+/**
+ * @module
+ * One downloaded image into the BlobStore, in the layout of the settings (SPEC §5), and its files out again when
+ * its item is deleted. Checks go from cheap to dear: byte count, then the header's pixel count and the file's
+ * structure, and only then photon, so a hostile file costs almost nothing. Nothing is written unless every file
+ * of the image could be made.
+ */
+import type { BlobStore } from "../ports.ts";
+import { ImageError } from "./errors.ts";
+import { imageFileName, imageKeys, imageTargets, isImageFileName } from "./keys.ts";
+import { assertComplete, probeImage } from "./probe.ts";
+import type { ImageSettings } from "./settings.ts";
+import { renderJpegs, type Photon } from "./thumbnail.ts";
+
+export { ImageError, type ImageErrorKind } from "./errors.ts";
+
+export const JPEG_CONTENT_TYPE = "image/jpeg";
+
+export interface StoredImage {
+  /** What the item's image attr holds: `<sha1>.jpg`. */
+  fileName: string;
+  /** Every key of the image in the store for these settings. */
+  keys: string[];
+  /** The keys this call wrote: all of `keys`, or none when the image was already stored. */
+  written: string[];
+}
+
+/**
+ * The image's files when all of them are already in the store (the same picture used by many items), else
+ * undefined. Lets the crawler skip the download.
+ */
+export async function findStoredImage(url: string, settings: ImageSettings, store: BlobStore): Promise<StoredImage | undefined> {
+  return storedAlready(await imageFileName(url), settings, store);
+}
+
+async function storedAlready(fileName: string, settings: ImageSettings, store: BlobStore): Promise<StoredImage | undefined> {
+  const keys = imageKeys(fileName, settings);
+  const present = await Promise.all(keys.map((key) => store.exists(key)));
+  return present.every(Boolean) ? { fileName, keys, written: [] } : undefined;
+}
+
+/**
+ * Converts the image downloaded from `url` to JPEG (plus thumbnails) and writes its files. Does nothing when
+ * they are all there already. Throws ImageError (`too_large`, `too_many_pixels`, `unsupported_format`,
+ * `corrupt`) having written nothing; a failing store is rethrown after removing what this call had written.
+ */
+export async function storeImage(bytes: Uint8Array, url: string, settings: ImageSettings, store: BlobStore, photon: Photon): Promise<StoredImage> {
+  const fileName = await imageFileName(url);
+  const stored = await storedAlready(fileName, settings, store);
+  if (stored) return stored;
+  const targets = imageTargets(fileName, settings);
+
+  if (bytes.length > settings.maxBytes) {
+    throw new ImageError("too_large", `image of ${bytes.length} bytes is over the limit of ${settings.maxBytes} bytes`);
+  }
+  const header = probeImage(bytes);
+  const pixels = header.width * header.height;
+  if (pixels > settings.maxPixels) {
+    throw new ImageError(
+      "too_many_pixels",
+      `${header.type.toUpperCase()} of ${header.width}×${header.height} = ${pixels} pixels is over the limit of ${settings.maxPixels}`,
+    );
+  }
+  assertComplete(bytes, header.type);
+
+  const { jpegs } = renderJpegs(photon, bytes, {
+    quality: settings.jpegQuality,
+    flatten: header.hasAlpha,
+    boxes: targets.map((t) => t.thumb),
+  });
+
+  const written: string[] = [];
+  try {
+    for (const [i, target] of targets.entries()) {
+      await store.put(target.key, jpegs[i] as Uint8Array, JPEG_CONTENT_TYPE);
+      written.push(target.key);
+    }
+  } catch (e) {
+    // Half an image would pass for stored in no format, but would be an orphan until `images verify --fix`.
+    await Promise.allSettled(written.map((key) => store.delete(key)));
+    throw e;
+  }
+  return { fileName, keys: targets.map((t) => t.key), written };
+}
+
+/**
+ * Removes every file of the image named `fileName` for the settings, returning their keys. A value that is not
+ * one of our file names (an image attr holds the URL when nothing was stored) has no files: nothing is done.
+ */
+export async function deleteImageFiles(fileName: string, settings: ImageSettings, store: BlobStore): Promise<string[]> {
+  if (!isImageFileName(fileName)) return [];
+  const keys = imageKeys(fileName, settings);
+  await Promise.all(keys.map((key) => store.delete(key)));
+  return keys;
+}
