@@ -89,8 +89,8 @@ async function seed(client: Client): Promise<string[]> {
       FROM sources src JOIN scrapers s ON s.id = src.scraper_id WHERE src.id BETWEEN ${from} AND ${to}`),
   );
   await timed("items", timings, () =>
-    chunked(client, ITEMS, (from, to) => `${rows(from, to)} INSERT INTO items (id, class_id, source_id, unique_key, url, data, images, created_at, updated_at)
-      SELECT i, 1, 1 + (i - 1) % ${SOURCES}, printf('%016x', i * 2654435761), 'https://example.test/items/' || i, '{"title":"Item ' || i || '"}', '[]', ${NOW}, ${NOW} FROM n`),
+    chunked(client, ITEMS, (from, to) => `${rows(from, to)} INSERT INTO items (id, class_id, source_id, unique_key, url, data, created_at, updated_at)
+      SELECT i, 1, 1 + (i - 1) % ${SOURCES}, printf('%016x', i * 2654435761), 'https://example.test/items/' || i, '{"title":"Item ' || i || '"}', ${NOW}, ${NOW} FROM n`),
   );
   await timed("checker runtimes", timings, () =>
     chunked(client, ITEMS, (from, to) => `INSERT INTO scheduler_runtimes (runtime_type, item_id, runnable, next_action_time, next_action_factor, num_zero_actions, num_404)

@@ -2,11 +2,12 @@
  * The shape of a command and what it gets to run: parsed flags, output helpers that respect `--json` and
  * `--quiet`, and the database opened (and migrated) on first use.
  */
-import type { Database } from "../src/ports.ts";
+import type { BlobStore, Database } from "../src/ports.ts";
 import type { FlagSpecs, FlagValues } from "./args.ts";
 
 export const GLOBAL_FLAGS = {
   db: { type: "string", value: "URL", env: "DSCRAPER_DB_URL", help: "database: file:PATH or libsql://… (default file:./data/dscraper.db)" },
+  images: { type: "string", value: "DIR", env: "DSCRAPER_IMAGES_DIR", help: "image store folder (default ./data/images)" },
   json: { type: "bool", help: "print machine-readable JSON on stdout" },
   quiet: { type: "bool", help: "no progress on stderr" },
   help: { type: "bool", help: "show this help" },
@@ -30,6 +31,8 @@ export interface Context<S extends FlagSpecs = FlagSpecs> {
   flags: FlagValues<S & typeof GLOBAL_FLAGS>;
   env: Record<string, string | undefined>;
   database(): Promise<Database>;
+  /** The image store (`--images`), created on first use. */
+  blobStore(): BlobStore;
   /** A result line for people (stdout), suppressed under --json. */
   print(text: string): void;
   /** Progress or notes for people (stderr), suppressed under --quiet and --json. */

@@ -7,14 +7,25 @@ import type { Database } from "../src/ports.ts";
 import { VERSION } from "../src/version.ts";
 import { flagHelp, parseArgs, UsageError, type FlagSpecs } from "./args.ts";
 import { GLOBAL_FLAGS, type Command, type Context } from "./command.ts";
+import checkLastDeletesCommand from "./commands/check-last-deletes.ts";
+import checkLastSavesCommand from "./commands/check-last-saves.ts";
+import checkCommand from "./commands/check.ts";
+import checkerTestCommand from "./commands/checker-test.ts";
 import crawlCommand from "./commands/crawl.ts";
+import demoCommand from "./commands/demo.ts";
 import exportCommand from "./commands/export.ts";
+import imagesCommand from "./commands/images.ts";
 import importCommand from "./commands/import.ts";
 import migrateCommand from "./commands/migrate.ts";
+import runCheckerTestsCommand from "./commands/run-checker-tests.ts";
 import schemaCommand from "./commands/schema.ts";
+import serveCommand from "./commands/serve.ts";
+import sourcesCommand from "./commands/sources.ts";
+import tickCommand from "./commands/tick.ts";
 import { connectDatabase, DEFAULT_DB_URL } from "./database.ts";
+import { DEFAULT_IMAGES_DIR, FsBlobStore } from "./fs-blob-store.ts";
 
-const COMMANDS: Command<FlagSpecs>[] = [crawlCommand, importCommand, exportCommand, schemaCommand, migrateCommand] as Command<FlagSpecs>[];
+const COMMANDS: Command<FlagSpecs>[] = [demoCommand, serveCommand, crawlCommand, checkCommand, checkerTestCommand, runCheckerTestsCommand, checkLastSavesCommand, checkLastDeletesCommand, sourcesCommand, tickCommand, importCommand, exportCommand, imagesCommand, schemaCommand, migrateCommand] as Command<FlagSpecs>[];
 
 function mainHelp(): string {
   const width = Math.max(...COMMANDS.map((c) => `${c.name} ${c.args}`.length));
@@ -72,6 +83,7 @@ export async function main(argv: readonly string[], env: Record<string, string |
   }
   let json = rest.includes("--json");
   let database: Database | undefined;
+  let store: FsBlobStore | undefined;
   try {
     const { positionals, flags } = parseArgs(rest, { ...GLOBAL_FLAGS, ...command.flags }, env, command.name);
     if (flags.help) {
@@ -88,6 +100,7 @@ export async function main(argv: readonly string[], env: Record<string, string |
       flags,
       env,
       database: async () => (database ??= await connectDatabase((flags.db as string | undefined) ?? DEFAULT_DB_URL, env.DSCRAPER_DB_AUTH_TOKEN)),
+      blobStore: () => (store ??= new FsBlobStore((flags.images as string | undefined) ?? DEFAULT_IMAGES_DIR)),
       print: (text) => {
         if (!json) io.stdout(`${text}\n`);
       },

@@ -3,6 +3,7 @@
  * defaults, in one place, turned into the core's settings.
  */
 import { DEFAULT_FETCH_SETTINGS, type FetchSettings } from "../src/crawl/fetcher.ts";
+import { parseImageSettings, parseThumbs, type ImageSettings } from "../src/images/settings.ts";
 import { logLevelSchema, type LogLevel } from "../src/model/enums.ts";
 import { UsageError, type FlagSpecs, type FlagValues } from "./args.ts";
 
@@ -63,4 +64,22 @@ export function logSettings(flags: FlagValues<typeof LOG_FLAGS>): LogSettings {
     throw new UsageError(`--tz: unknown time zone '${timeZone}' (use an IANA name such as Europe/Berlin)`);
   }
   return { level: parsed.data, limit: flags["log-limit"] ?? 250, timeZone };
+}
+
+export const IMAGE_FLAGS = {
+  "images-format": { type: "string", value: "FORMAT", env: "DSCRAPER_IMAGES_FORMAT", help: "image store layout: FLAT (default; one thumbnail size), ALL or THUMBS" },
+  thumbs: { type: "string", value: "SIZES", env: "DSCRAPER_THUMBS", help: "thumbnail sizes, e.g. small=170x170,large=600x400 (default none: originals kept, as JPEG)" },
+  "image-max-bytes": { type: "int", min: 1, value: "N", env: "DSCRAPER_IMAGE_MAX_BYTES", help: "cap on an image's size (default 10485760)" },
+  "image-max-pixels": { type: "int", min: 1, value: "N", env: "DSCRAPER_IMAGE_MAX_PIXELS", help: "cap on an image's pixels, read from its header before decoding (default 40000000)" },
+  "jpeg-quality": { type: "int", min: 1, value: "Q", env: "DSCRAPER_JPEG_QUALITY", help: "JPEG quality of stored images, 1-100 (default 85)" },
+} as const satisfies FlagSpecs;
+
+export function imageSettings(flags: FlagValues<typeof IMAGE_FLAGS>): ImageSettings {
+  return parseImageSettings({
+    ...(flags["images-format"] !== undefined ? { format: flags["images-format"].toUpperCase() } : {}),
+    ...(flags.thumbs !== undefined ? { thumbs: parseThumbs(flags.thumbs) } : {}),
+    ...(flags["image-max-bytes"] !== undefined ? { maxBytes: flags["image-max-bytes"] } : {}),
+    ...(flags["image-max-pixels"] !== undefined ? { maxPixels: flags["image-max-pixels"] } : {}),
+    ...(flags["jpeg-quality"] !== undefined ? { jpegQuality: flags["jpeg-quality"] } : {}),
+  });
 }

@@ -7,6 +7,14 @@ CREATE TABLE `classes` (
 );
 --> statement-breakpoint
 CREATE UNIQUE INDEX `classes_name_unique` ON `classes` (`name`);--> statement-breakpoint
+CREATE TABLE `item_images` (
+	`item_id` integer NOT NULL,
+	`key` text NOT NULL,
+	PRIMARY KEY(`item_id`, `key`),
+	FOREIGN KEY (`item_id`) REFERENCES `items`(`id`) ON UPDATE no action ON DELETE cascade
+);
+--> statement-breakpoint
+CREATE INDEX `item_images_key` ON `item_images` (`key`);--> statement-breakpoint
 CREATE TABLE `items` (
 	`id` integer PRIMARY KEY AUTOINCREMENT NOT NULL,
 	`class_id` integer NOT NULL,
@@ -14,7 +22,6 @@ CREATE TABLE `items` (
 	`unique_key` text NOT NULL,
 	`url` text,
 	`data` text NOT NULL,
-	`images` text NOT NULL,
 	`created_at` integer NOT NULL,
 	`updated_at` integer NOT NULL,
 	FOREIGN KEY (`class_id`) REFERENCES `classes`(`id`) ON UPDATE no action ON DELETE no action,
@@ -74,6 +81,16 @@ CREATE TABLE `logs` (
 --> statement-breakpoint
 CREATE INDEX `logs_scraper` ON `logs` (`scraper_id`,`id`);--> statement-breakpoint
 CREATE INDEX `logs_job` ON `logs` (`job_id`);--> statement-breakpoint
+CREATE TABLE `page_validators` (
+	`source_id` integer NOT NULL,
+	`request_key` text NOT NULL,
+	`etag` text,
+	`last_modified` text,
+	`updated_at` integer NOT NULL,
+	PRIMARY KEY(`source_id`, `request_key`),
+	FOREIGN KEY (`source_id`) REFERENCES `sources`(`id`) ON UPDATE no action ON DELETE cascade
+);
+--> statement-breakpoint
 CREATE TABLE `scheduler_runtimes` (
 	`id` integer PRIMARY KEY AUTOINCREMENT NOT NULL,
 	`runtime_type` text NOT NULL,
@@ -91,7 +108,7 @@ CREATE TABLE `scheduler_runtimes` (
 --> statement-breakpoint
 CREATE UNIQUE INDEX `runtimes_source` ON `scheduler_runtimes` (`source_id`);--> statement-breakpoint
 CREATE UNIQUE INDEX `runtimes_item` ON `scheduler_runtimes` (`item_id`);--> statement-breakpoint
-CREATE INDEX `runtimes_due` ON `scheduler_runtimes` (`runtime_type`,`next_action_time`) WHERE runnable = 1;--> statement-breakpoint
+CREATE INDEX `runtimes_due` ON `scheduler_runtimes` (`runtime_type`,`next_action_time`,`id`,`source_id`,`item_id`) WHERE runnable = 1;--> statement-breakpoint
 CREATE TABLE `scrapers` (
 	`id` integer PRIMARY KEY AUTOINCREMENT NOT NULL,
 	`name` text NOT NULL,

@@ -31,6 +31,29 @@ export interface BlobStore {
   list(prefix?: string): AsyncIterable<string>;
 }
 
+/**
+ * Runs queued jobs somewhere: in-process workers for the binary, a Cloudflare Queue for the Worker. Delivery is at
+ * least once; a job's row (status `queued`) is the truth, so a message for a job that is no longer queued is a
+ * no-op.
+ */
+export interface JobQueue {
+  enqueue(jobId: number): Promise<void>;
+}
+
+/** Where alerts go (failing checker tests, scrapers that stopped saving, checkers that stopped deleting). */
+export interface Notifier {
+  notify(alert: Alert): Promise<void>;
+}
+
+export interface Alert {
+  /** What kind of alert: `checker_tests`, `last_saves`, `last_deletes`. */
+  type: string;
+  /** One line for people. */
+  subject: string;
+  /** The failures, one object each. */
+  failures: Record<string, unknown>[];
+}
+
 /** Time, so that scheduling can be driven by a simulated clock in tests. */
 export interface Clock {
   now(): Date;

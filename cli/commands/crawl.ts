@@ -2,7 +2,7 @@ import { importBundle } from "../../src/bundle/import.ts";
 import { Fetcher } from "../../src/crawl/fetcher.ts";
 import { runCrawlJob } from "../../src/jobs/crawl-job.ts";
 import { bundleDefinitions, storedDefinitions, type CrawlDefinitions } from "../../src/jobs/definitions.ts";
-import { zodIssues } from "../../src/model/bundle.ts";
+import { zodIssues } from "../../src/model/issues.ts";
 import { runOptionsSchema, type RunOptions } from "../../src/model/run-options.ts";
 import { systemClock, type Database } from "../../src/ports.ts";
 import { UsageError } from "../args.ts";
@@ -10,7 +10,8 @@ import { defineCommand } from "../command.ts";
 import { readJsonFile } from "../input.ts";
 import { openItemWriter } from "../item-writer.ts";
 import { progressReporter } from "../progress.ts";
-import { FETCH_FLAGS, fetchSettings, LOG_FLAGS, logSettings } from "../settings.ts";
+import { FETCH_FLAGS, fetchSettings, IMAGE_FLAGS, imageSettings, LOG_FLAGS, logSettings } from "../settings.ts";
+import { loadPhoton } from "../photon.ts";
 import { onInterrupt } from "../signals.ts";
 import { collectEvery } from "../memory.ts";
 
@@ -34,6 +35,7 @@ export default defineCommand({
     url: { type: "string", value: "URL", help: "start from URL instead of the source's URL(s)" },
     "update-schedule": { type: "bool", help: "move the source's next run time as a scheduled run does" },
     ...FETCH_FLAGS,
+    ...IMAGE_FLAGS,
     ...LOG_FLAGS,
   },
   async run(ctx) {
@@ -50,6 +52,7 @@ export default defineCommand({
     });
     const fetching = fetchSettings(f, ctx.env);
     const logs = logSettings(f);
+    const images = imageSettings(f);
     const database = await ctx.database();
     const definitions = await resolveDefinitions(database, ctx.positionals[0]!, f.bundle ? readJsonFile(f.bundle) : undefined, options.dry_run);
 
@@ -74,6 +77,7 @@ export default defineCommand({
             collectEvery(p.pagesDone);
           },
           ...(writer ? { onRow: (row: Record<string, unknown>) => writer.write(row) } : {}),
+          images: { store: ctx.blobStore(), settings: images, photon: loadPhoton },
         },
         definitions,
         options,

@@ -1,8 +1,9 @@
 /**
  * @module
  * Items through the pipeline (SPEC.md §4): mandatory check → identity (unique key) → max_items_save → known items
- * get their changed STANDARD_UPDATE values written, new items are saved with their checker runtime, in batched
- * transactions. A dry run reads what is stored (to tell new from known) but writes nothing.
+ * get their changed STANDARD_UPDATE values written, new items get their images (only now, once they are known to
+ * be stored) and are saved with their checker runtime, in batched transactions. A dry run reads what is stored
+ * (to tell new from known) but writes nothing and downloads no image.
  */
 import type { Values } from "../extract/extractor.ts";
 import type { Attr } from "../model/attr.ts";
@@ -11,6 +12,7 @@ import type { ScraperBody } from "../model/scraper.ts";
 import type { LogLevel } from "../model/enums.ts";
 import type { Clock, Database } from "../ports.ts";
 import type { InStatement } from "@libsql/client/web";
+import { imageFailure, type ImageDownloads } from "../images/downloads.ts";
 import type { ReadItem } from "./crawler.ts";
 
 /** Where the items of a run go: the stored ids of class, source and scraper (null when nothing is stored). */
@@ -35,6 +37,8 @@ export interface PipelineOptions {
   checkersRunnable: boolean;
   /** First check of a new item, in minutes after it was saved (the class's checker MIN_TIME). */
   firstCheckMinutes: number;
+  /** Where new items' images go; absent in a dry run (image attrs then keep their URLs). */
+  images?: ImageDownloads;
 }
 
 export interface PipelineCounts {
@@ -50,6 +54,8 @@ interface Pending {
   key: string;
   data: Record<string, unknown>;
   url: string | null;
+  /** Store keys of its images, once stored. */
+  imageKeys: string[];
 }
 
 export class ItemPipeline {
@@ -61,6 +67,7 @@ export class ItemPipeline {
   private readonly stored: Attr[];
   private readonly identity: Attr[];
   private readonly updates: Attr[];
+  private readonly imageAttrs: { attr: Attr; mandatory: boolean }[];
 
   constructor(
     private readonly database: Database | undefined,
@@ -74,6 +81,7 @@ export class ItemPipeline {
     this.stored = attrs.filter((a) => a.attr_type !== "B" && a.save_to_db);
     this.identity = identityAttrs(attrs);
     this.updates = attrs.filter((a) => a.attr_type === "T" && a.save_to_db);
+    this.imageAttrs = attrs.filter((a) => a.attr_type === "I" && a.save_to_db).map((attr) => ({ attr, mandatory: mandatory.has(attr.name) }));
   }
 
   /** Takes one read item; resolves once it is accepted (a full batch is written before the next is taken). */
@@ -93,9 +101,8 @@ export class ItemPipeline {
     this.counts.valid++;
     const data: Record<string, unknown> = {};
     for (const a of this.stored) data[a.name] = item.values[a.name] ?? (a.many ? [] : null);
-    this.options.onRow?.(data);
     const firstUrl = this.target.classBody.attrs.find((a) => a.attr_type === "U" && typeof item.values[a.name] === "string");
-    this.batch.push({ key, data, url: firstUrl ? (item.values[firstUrl.name] as string) : null });
+    this.batch.push({ key, data, url: firstUrl ? (item.values[firstUrl.name] as string) : null, imageKeys: [] });
     if (this.batch.length >= (this.options.batchSize ?? 200)) await this.flush();
   }
 
@@ -122,6 +129,9 @@ export class ItemPipeline {
     for (const item of batch) {
       const existing = known.get(item.key);
       if (existing) {
+        // A known item's images were stored with it: the row shows what is stored, not the URLs read again.
+        for (const { attr } of this.imageAttrs) if (attr.name in existing.data) item.data[attr.name] = existing.data[attr.name];
+        this.options.onRow?.(item.data);
         const changed = this.updates.filter((a) => JSON.stringify(existing.data[a.name] ?? null) !== JSON.stringify(item.data[a.name]));
         if (changed.length === 0) {
           this.counts.unchanged++;
@@ -133,20 +143,70 @@ export class ItemPipeline {
         statements.push({ sql: "UPDATE items SET data = ?, updated_at = ? WHERE id = ?", args: [JSON.stringify(data), now, existing.id] });
         continue;
       }
-      const limit = this.options.maxItemsSave;
-      if (limit !== undefined && this.counts.saved >= limit) {
-        this.drop("max_items_save reached", `item ${item.url ?? item.key} not saved: max_items_save (${limit}) reached`, item.url ?? "", "INFO");
-        continue;
-      }
-      this.counts.saved++;
-      if (!this.options.dryRun && this.target.sourceId !== null && this.target.classId !== null) fresh.push(item);
+      fresh.push(item);
     }
-    if (fresh.length) statements.push(...this.insertStatements(fresh, now));
+    const saved = await this.admit(fresh);
+    const storing = !this.options.dryRun && this.target.sourceId !== null && this.target.classId !== null;
+    if (storing && saved.length) statements.push(...this.insertStatements(saved, now));
     if (this.options.dryRun || !this.database || statements.length === 0) return;
     if (this.counts.saved > 0 && this.target.scraperId !== null) {
       statements.push({ sql: "UPDATE scrapers SET last_scraper_save = ? WHERE id = ?", args: [now, this.target.scraperId] });
     }
     await this.database.client.batch(statements, "write");
+  }
+
+  /**
+   * The new items that will be saved, in read order: within max_items_save, and with their images stored (an item
+   * whose mandatory image failed is dropped and does not count). Images are fetched only here, for items already
+   * known to be stored, never for dropped ones.
+   */
+  private async admit(fresh: Pending[]): Promise<Pending[]> {
+    const limit = this.options.maxItemsSave;
+    const saved: Pending[] = [];
+    // With a limit, items are decided one by one (a dropped one leaves its place to the next); without one, the
+    // batch's images are fetched together and the fetcher keeps them polite.
+    const decide = async (item: Pending) => {
+      if (limit !== undefined && this.counts.saved >= limit) {
+        this.drop("max_items_save reached", `item ${item.url ?? item.key} not saved: max_items_save (${limit}) reached`, item.url ?? "", "INFO");
+        this.options.onRow?.(item.data);
+        return;
+      }
+      if (!(await this.storeImages(item))) return;
+      this.counts.saved++;
+      saved.push(item);
+      this.options.onRow?.(item.data);
+    };
+    if (limit !== undefined) for (const item of fresh) await decide(item);
+    else await Promise.all(fresh.map(decide));
+    const admitted = new Set(saved);
+    return fresh.filter((item) => admitted.has(item));
+  }
+
+  /** Downloads and stores the item's images, putting file names in place of URLs; false when the item is dropped. */
+  private async storeImages(item: Pending): Promise<boolean> {
+    const images = this.options.images;
+    if (!images) return true;
+    for (const { attr, mandatory } of this.imageAttrs) {
+      const value = item.data[attr.name];
+      const urls = typeof value === "string" ? [value] : Array.isArray(value) ? (value as string[]) : [];
+      const names: string[] = [];
+      for (const url of urls) {
+        try {
+          const stored = await images.get(url);
+          names.push(stored.fileName);
+          item.imageKeys.push(...stored.keys);
+        } catch (e) {
+          const reason = imageFailure(e);
+          if (mandatory) {
+            this.drop(`image ${attr.name} failed`, `item ${item.url ?? item.key} dropped: mandatory image ${attr.name} (${url}) failed: ${reason}`, url);
+            return false;
+          }
+          this.options.log("WARNING", `item ${item.url ?? item.key}: image ${attr.name} (${url}) not stored: ${reason}`, url);
+        }
+      }
+      item.data[attr.name] = attr.many ? names : (names[0] ?? null);
+    }
+    return true;
   }
 
   /**
@@ -160,13 +220,14 @@ export class ItemPipeline {
     return [
       {
         // A unique key that appeared meanwhile (another run, a re-delivered message) is simply not inserted twice.
-        sql: `INSERT INTO items (class_id, source_id, unique_key, url, data, images, created_at, updated_at) VALUES ${fresh.map(() => "(?, ?, ?, ?, ?, '[]', ?, ?)").join(", ")} ON CONFLICT (unique_key) DO NOTHING`,
+        sql: `INSERT INTO items (class_id, source_id, unique_key, url, data, created_at, updated_at) VALUES ${fresh.map(() => "(?, ?, ?, ?, ?, ?, ?)").join(", ")} ON CONFLICT (unique_key) DO NOTHING`,
         args: fresh.flatMap((p) => [classId, sourceId, p.key, p.url, JSON.stringify(p.data), now, now]),
       },
       {
         sql: `INSERT INTO scheduler_runtimes (runtime_type, item_id, runnable, next_action_time, num_zero_actions, num_404) SELECT 'C', id, ?, ?, 0, 0 FROM items WHERE unique_key IN (${marks}) AND NOT EXISTS (SELECT 1 FROM scheduler_runtimes r WHERE r.item_id = items.id)`,
         args: [this.options.checkersRunnable ? 1 : 0, now + this.options.firstCheckMinutes * 60_000, ...keys],
       },
+      ...imageRows(fresh),
     ];
   }
 
@@ -178,6 +239,18 @@ export class ItemPipeline {
     for (const row of rows.rows) known.set(String(row.unique_key), { id: Number(row.id), data: JSON.parse(String(row.data)) as Record<string, unknown> });
     return known;
   }
+}
+
+/** The items' image references, by unique key (the item ids are only known inside the transaction). */
+function imageRows(fresh: Pending[]): InStatement[] {
+  const rows = fresh.flatMap((p) => [...new Set(p.imageKeys)].map((key) => [p.key, key] as const));
+  if (rows.length === 0) return [];
+  return [
+    {
+      sql: `INSERT OR IGNORE INTO item_images (item_id, key) SELECT items.id, v.column2 FROM (VALUES ${rows.map(() => "(?, ?)").join(", ")}) AS v JOIN items ON items.unique_key = v.column1`,
+      args: rows.flat(),
+    },
+  ];
 }
 
 function isEmpty(v: Values[string] | undefined): boolean {

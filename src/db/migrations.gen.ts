@@ -4,12 +4,14 @@ import type { Migration } from "./migrate.ts";
 export const MIGRATIONS: readonly Migration[] = [
   {
     "tag": "0000_init",
-    "folderMillis": 1795241345561,
-    "hash": "61c5c8fefb96b740009f8ce371447f943c447c6a18360b9918ee379fe2e9c97e",
+    "folderMillis": 1795243043855,
+    "hash": "3659a7102d9c0c5db167b0265e0ea99c51ef3deddadf97dcd69ae0b91743f405",
     "sql": [
       "CREATE TABLE `classes` (\n\t`id` integer PRIMARY KEY AUTOINCREMENT NOT NULL,\n\t`name` text NOT NULL,\n\t`definition` text NOT NULL,\n\t`created_at` integer NOT NULL,\n\t`updated_at` integer NOT NULL\n);",
       "CREATE UNIQUE INDEX `classes_name_unique` ON `classes` (`name`);",
-      "CREATE TABLE `items` (\n\t`id` integer PRIMARY KEY AUTOINCREMENT NOT NULL,\n\t`class_id` integer NOT NULL,\n\t`source_id` integer NOT NULL,\n\t`unique_key` text NOT NULL,\n\t`url` text,\n\t`data` text NOT NULL,\n\t`images` text NOT NULL,\n\t`created_at` integer NOT NULL,\n\t`updated_at` integer NOT NULL,\n\tFOREIGN KEY (`class_id`) REFERENCES `classes`(`id`) ON UPDATE no action ON DELETE no action,\n\tFOREIGN KEY (`source_id`) REFERENCES `sources`(`id`) ON UPDATE no action ON DELETE no action\n);",
+      "CREATE TABLE `item_images` (\n\t`item_id` integer NOT NULL,\n\t`key` text NOT NULL,\n\tPRIMARY KEY(`item_id`, `key`),\n\tFOREIGN KEY (`item_id`) REFERENCES `items`(`id`) ON UPDATE no action ON DELETE cascade\n);",
+      "CREATE INDEX `item_images_key` ON `item_images` (`key`);",
+      "CREATE TABLE `items` (\n\t`id` integer PRIMARY KEY AUTOINCREMENT NOT NULL,\n\t`class_id` integer NOT NULL,\n\t`source_id` integer NOT NULL,\n\t`unique_key` text NOT NULL,\n\t`url` text,\n\t`data` text NOT NULL,\n\t`created_at` integer NOT NULL,\n\t`updated_at` integer NOT NULL,\n\tFOREIGN KEY (`class_id`) REFERENCES `classes`(`id`) ON UPDATE no action ON DELETE no action,\n\tFOREIGN KEY (`source_id`) REFERENCES `sources`(`id`) ON UPDATE no action ON DELETE no action\n);",
       "CREATE UNIQUE INDEX `items_unique_key_unique` ON `items` (`unique_key`);",
       "CREATE INDEX `items_source` ON `items` (`source_id`);",
       "CREATE INDEX `items_class` ON `items` (`class_id`);",
@@ -22,26 +24,17 @@ export const MIGRATIONS: readonly Migration[] = [
       "CREATE TABLE `logs` (\n\t`id` integer PRIMARY KEY AUTOINCREMENT NOT NULL,\n\t`message` text NOT NULL,\n\t`ref_object` text,\n\t`type` text,\n\t`level` text NOT NULL,\n\t`scraper_id` integer,\n\t`job_id` integer,\n\t`date` integer NOT NULL,\n\tFOREIGN KEY (`scraper_id`) REFERENCES `scrapers`(`id`) ON UPDATE no action ON DELETE cascade,\n\tFOREIGN KEY (`job_id`) REFERENCES `jobs`(`id`) ON UPDATE no action ON DELETE set null\n);",
       "CREATE INDEX `logs_scraper` ON `logs` (`scraper_id`,`id`);",
       "CREATE INDEX `logs_job` ON `logs` (`job_id`);",
+      "CREATE TABLE `page_validators` (\n\t`source_id` integer NOT NULL,\n\t`request_key` text NOT NULL,\n\t`etag` text,\n\t`last_modified` text,\n\t`updated_at` integer NOT NULL,\n\tPRIMARY KEY(`source_id`, `request_key`),\n\tFOREIGN KEY (`source_id`) REFERENCES `sources`(`id`) ON UPDATE no action ON DELETE cascade\n);",
       "CREATE TABLE `scheduler_runtimes` (\n\t`id` integer PRIMARY KEY AUTOINCREMENT NOT NULL,\n\t`runtime_type` text NOT NULL,\n\t`source_id` integer,\n\t`item_id` integer,\n\t`runnable` integer NOT NULL,\n\t`next_action_time` integer NOT NULL,\n\t`next_action_factor` real,\n\t`num_zero_actions` integer DEFAULT 0 NOT NULL,\n\t`num_404` integer DEFAULT 0 NOT NULL,\n\tFOREIGN KEY (`source_id`) REFERENCES `sources`(`id`) ON UPDATE no action ON DELETE cascade,\n\tFOREIGN KEY (`item_id`) REFERENCES `items`(`id`) ON UPDATE no action ON DELETE cascade,\n\tCONSTRAINT \"runtimes_owner\" CHECK((runtime_type = 'S' AND source_id IS NOT NULL AND item_id IS NULL) OR (runtime_type = 'C' AND item_id IS NOT NULL AND source_id IS NULL))\n);",
       "CREATE UNIQUE INDEX `runtimes_source` ON `scheduler_runtimes` (`source_id`);",
       "CREATE UNIQUE INDEX `runtimes_item` ON `scheduler_runtimes` (`item_id`);",
-      "CREATE INDEX `runtimes_due` ON `scheduler_runtimes` (`runtime_type`,`next_action_time`) WHERE runnable = 1;",
+      "CREATE INDEX `runtimes_due` ON `scheduler_runtimes` (`runtime_type`,`next_action_time`,`id`,`source_id`,`item_id`) WHERE runnable = 1;",
       "CREATE TABLE `scrapers` (\n\t`id` integer PRIMARY KEY AUTOINCREMENT NOT NULL,\n\t`name` text NOT NULL,\n\t`class_id` integer NOT NULL,\n\t`status` text NOT NULL,\n\t`definition` text NOT NULL,\n\t`last_scraper_save` integer,\n\t`last_checker_delete` integer,\n\t`created_at` integer NOT NULL,\n\t`updated_at` integer NOT NULL,\n\tFOREIGN KEY (`class_id`) REFERENCES `classes`(`id`) ON UPDATE no action ON DELETE no action\n);",
       "CREATE UNIQUE INDEX `scrapers_name_unique` ON `scrapers` (`name`);",
       "CREATE INDEX `scrapers_class` ON `scrapers` (`class_id`);",
       "CREATE TABLE `sources` (\n\t`id` integer PRIMARY KEY AUTOINCREMENT NOT NULL,\n\t`name` text NOT NULL,\n\t`scraper_id` integer NOT NULL,\n\t`url` text NOT NULL,\n\t`urls` text NOT NULL,\n\t`active` integer NOT NULL,\n\t`created_at` integer NOT NULL,\n\t`updated_at` integer NOT NULL,\n\tFOREIGN KEY (`scraper_id`) REFERENCES `scrapers`(`id`) ON UPDATE no action ON DELETE no action\n);",
       "CREATE UNIQUE INDEX `sources_name_unique` ON `sources` (`name`);",
       "CREATE INDEX `sources_scraper` ON `sources` (`scraper_id`);"
-    ]
-  },
-  {
-    "tag": "0001_runtimes_covering_and_page_validators",
-    "folderMillis": 1795241875501,
-    "hash": "9eb71a63c3ed9939245845991e2e1582141b25d2d4be2472f5392cdab24b3c4b",
-    "sql": [
-      "CREATE TABLE `page_validators` (\n\t`source_id` integer NOT NULL,\n\t`request_key` text NOT NULL,\n\t`etag` text,\n\t`last_modified` text,\n\t`updated_at` integer NOT NULL,\n\tPRIMARY KEY(`source_id`, `request_key`),\n\tFOREIGN KEY (`source_id`) REFERENCES `sources`(`id`) ON UPDATE no action ON DELETE cascade\n);",
-      "DROP INDEX `runtimes_due`;",
-      "CREATE INDEX `runtimes_due` ON `scheduler_runtimes` (`runtime_type`,`next_action_time`,`id`,`source_id`,`item_id`) WHERE runnable = 1;"
     ]
   }
 ];

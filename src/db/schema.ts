@@ -75,12 +75,25 @@ export const items = sqliteTable(
     unique_key: text("unique_key").notNull().unique(),
     url: text("url"),
     data: text("data", { mode: "json" }).$type<Record<string, unknown>>().notNull(),
-    /** Keys of the stored image files. */
-    images: text("images", { mode: "json" }).$type<string[]>().notNull(),
     created_at: createdAt(),
     updated_at: updatedAt(),
   },
   (t) => [index("items_source").on(t.source_id), index("items_class").on(t.class_id)],
+);
+
+/**
+ * The image files (store keys) an item uses. A file shared by several items is deleted with the last of them: the
+ * index on `key` answers "does anyone else still use it" without reading every item.
+ */
+export const item_images = sqliteTable(
+  "item_images",
+  {
+    item_id: integer("item_id")
+      .notNull()
+      .references(() => items.id, { onDelete: "cascade" }),
+    key: text("key").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.item_id, t.key] }), index("item_images_key").on(t.key)],
 );
 
 /**

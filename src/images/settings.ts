@@ -5,7 +5,8 @@
  * variables and the Worker's vars all end up here.
  */
 import { z } from "zod";
-import { formatPath, ValidationError, type Issue } from "../errors.ts";
+import { ValidationError } from "../errors.ts";
+import { zodIssues } from "../model/issues.ts";
 
 export const IMAGE_FORMATS = ["FLAT", "ALL", "THUMBS"] as const;
 
@@ -82,17 +83,8 @@ export const DEFAULT_IMAGE_SETTINGS: ImageSettings = imageSettingsSchema.parse({
 /** Parses and checks settings; throws ValidationError naming each bad field (`thumbs`, `jpegQuality`…). */
 export function parseImageSettings(input: unknown): ImageSettings {
   const parsed = imageSettingsSchema.safeParse(input);
-  if (!parsed.success) throw new ValidationError(parsed.error.issues.flatMap(settingsIssues));
+  if (!parsed.success) throw new ValidationError(zodIssues(parsed.error.issues));
   return parsed.data;
-}
-
-// Not model/bundle.ts's zodIssues: that would pull every definition schema (and XPath) into whatever needs
-// only the image settings.
-function settingsIssues(issue: z.core.$ZodIssue): Issue[] {
-  if (issue.code === "unrecognized_keys") return issue.keys.map((key) => ({ path: formatPath([...issue.path, key]), message: "unknown field" }));
-  // A thumbnail name that fails its rule: zod keeps the rule's own message inside.
-  if (issue.code === "invalid_key" && issue.issues[0]) return [{ path: formatPath(issue.path), message: issue.issues[0].message }];
-  return [{ path: formatPath(issue.path), message: issue.message }];
 }
 
 /**

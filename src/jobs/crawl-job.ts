@@ -5,18 +5,18 @@
  * its log rows and stats.
  */
 import { eq, sql } from "drizzle-orm";
-import { ConflictError } from "../errors.ts";
 import { crawl, type CrawlStats, type ValidatorCache } from "../crawl/crawler.ts";
 import type { Fetcher } from "../crawl/fetcher.ts";
 import { ItemPipeline, type PipelineCounts } from "../crawl/pipeline.ts";
 import { planMainPages } from "../crawl/planner.ts";
 import { UnsupportedRequestError } from "../crawl/request.ts";
+import { ImageDownloads, type ImageDeps } from "../images/downloads.ts";
 import type { ProcessorEnv } from "../extract/processors.ts";
 import type { Db } from "../db/connect.ts";
 import { page_validators } from "../db/schema.ts";
 import type { RunOptions } from "../model/run-options.ts";
 import type { Clock, Database } from "../ports.ts";
-import type { CrawlDefinitions } from "./definitions.ts";
+import { refuseUnrunnable, type CrawlDefinitions } from "./definitions.ts";
 import { JobLog, type JobLogOptions } from "./log.ts";
 import { createJob, finishJob, heartbeat, HEARTBEAT_MS, startJob, type JobRow } from "./records.ts";
 import type { CrawlProgress } from "../crawl/crawler.ts";
@@ -31,31 +31,28 @@ export interface CrawlJobDeps {
   conditionalRequests: boolean;
   onProgress?(progress: CrawlProgress): void;
   onRow?(row: Record<string, unknown>): void;
+  /** Where new items' images go (not used by dry runs). */
+  images?: Omit<ImageDeps, "fetcher">;
 }
 
 export interface CrawlJobStats extends CrawlStats {
   items: PipelineCounts;
 }
 
-/** Runs by hand need ACTIVE or MANUAL; the scheduler runs ACTIVE only. */
-export function refuseUnrunnable(definitions: Pick<CrawlDefinitions, "scraperName" | "scraperStatus">, scheduled: boolean): void {
-  const { scraperName, scraperStatus } = definitions;
-  if (scraperStatus === "PAUSED" || scraperStatus === "INACTIVE" || (scheduled && scraperStatus === "MANUAL")) {
-    throw new ConflictError(`scraper "${scraperName}" is ${scraperStatus}: it does not run${scraperStatus === "MANUAL" ? " on schedule" : ""} (set its status to ACTIVE${scheduled ? "" : " or MANUAL"} to run it)`);
-  }
-}
-
-export async function runCrawlJob(deps: CrawlJobDeps, defs: CrawlDefinitions, options: RunOptions, run: { scheduled: boolean; updateSchedule: boolean }, signal: AbortSignal): Promise<JobRow> {
+export async function runCrawlJob(deps: CrawlJobDeps, defs: CrawlDefinitions, options: RunOptions, run: { scheduled: boolean; updateSchedule: boolean; job?: JobRow }, signal: AbortSignal): Promise<JobRow> {
   const { database, clock } = deps;
   const db = database.db;
   refuseUnrunnable(defs, run.scheduled);
   // A page window that does not fit the scraper is bad input: refused before a job exists.
   planMainPages(defs.scraperBody, options.url ?? defs.url, options);
-  const job = await createJob(
-    db,
-    { kind: "crawl", source_id: defs.sourceId, scraper_id: defs.scraperId, dry_run: options.dry_run, update_schedule: run.updateSchedule, params: { ...options } },
-    clock.now(),
-  );
+  // A queued job (from the scheduler or the API) already holds its source; a run by hand queues its own.
+  const job =
+    run.job ??
+    (await createJob(
+      db,
+      { kind: "crawl", source_id: defs.sourceId, scraper_id: defs.scraperId, dry_run: options.dry_run, update_schedule: run.updateSchedule, params: { ...options } },
+      clock.now(),
+    ));
   await startJob(db, job.id, clock.now());
   const log = new JobLog(db, { job_id: job.id, source_id: defs.sourceId, scraper_id: defs.scraperId }, { ...deps.log, clock });
   log.log("INFO", `crawl of source "${defs.sourceName}" with scraper "${defs.scraperName}" started${options.dry_run ? " (dry run)" : ""}`);
@@ -88,6 +85,7 @@ export async function runCrawlJob(deps: CrawlJobDeps, defs: CrawlDefinitions, op
       ...(deps.onRow ? { onRow: deps.onRow } : {}),
       checkersRunnable: defs.scraperStatus === "ACTIVE" && defs.scraperBody.checkers.length > 0,
       firstCheckMinutes: defs.classBody.checker_scheduler_conf.MIN_TIME,
+      ...(deps.images && !options.dry_run ? { images: new ImageDownloads({ ...deps.images, fetcher: deps.fetcher }, stop.signal) } : {}),
     },
   );
 

@@ -8,7 +8,7 @@ import { storedReferences } from "../bundle/import.ts";
 import { classes, scrapers } from "../db/schema.ts";
 import { loadSource } from "../db/sources.ts";
 import type { Db } from "../db/connect.ts";
-import { NotFoundError } from "../errors.ts";
+import { ConflictError, NotFoundError } from "../errors.ts";
 import { assertBundleReferences, parseBundleShape } from "../model/bundle.ts";
 import type { ScraperStatus } from "../model/enums.ts";
 import type { ScrapedClassBody } from "../model/scraped-class.ts";
@@ -25,6 +25,14 @@ export interface CrawlDefinitions {
   sourceName: string;
   url: string;
   urls: string[];
+}
+
+/** Runs by hand need ACTIVE or MANUAL; the scheduler runs ACTIVE only. */
+export function refuseUnrunnable(definitions: Pick<CrawlDefinitions, "scraperName" | "scraperStatus">, scheduled: boolean): void {
+  const { scraperName, scraperStatus } = definitions;
+  if (scraperStatus === "PAUSED" || scraperStatus === "INACTIVE" || (scheduled && scraperStatus === "MANUAL")) {
+    throw new ConflictError(`scraper "${scraperName}" is ${scraperStatus}: it does not run${scraperStatus === "MANUAL" ? " on schedule" : ""} (set its status to ACTIVE${scheduled ? "" : " or MANUAL"} to run it)`);
+  }
 }
 
 /** A stored source (id or name) with its scraper and class. */

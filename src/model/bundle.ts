@@ -5,6 +5,7 @@
  */
 import { z } from "zod";
 import { formatPath, ValidationError, type Issue } from "../errors.ts";
+import { requiredMessage, zodIssues } from "./issues.ts";
 import type { Attr } from "./attr.ts";
 import { prefixed, type Report } from "./report.ts";
 import { scrapedClassSchema } from "./scraped-class.ts";
@@ -75,22 +76,5 @@ function uniqueNames(defs: readonly { name: string }[], key: string, what: strin
     const first = seen.get(def.name);
     if (first !== undefined) report([key, i, "name"], `duplicate ${what} name "${def.name}" (also ${key}[${first}])`);
     else seen.set(def.name, i);
-  });
-}
-
-/** "is required" reads better than zod's "expected string, received undefined". */
-export function requiredMessage(issue: z.core.$ZodRawIssue): string | undefined {
-  return issue.input === undefined && issue.code !== "custom" ? "is required" : undefined;
-}
-
-/** zod's issues in our shape; an unknown key is reported at its own path so the user sees which field is wrong. */
-export function zodIssues(issues: readonly z.core.$ZodIssue[]): Issue[] {
-  return issues.flatMap((issue) => {
-    if (issue.code === "unrecognized_keys") {
-      return issue.keys.map((key) => ({ path: formatPath([...issue.path, key]), message: "unknown field" }));
-    }
-    // A record key that fails its rule: zod keeps the rule's own message inside.
-    if (issue.code === "invalid_key" && issue.issues[0]) return [{ path: formatPath(issue.path), message: issue.issues[0].message }];
-    return [{ path: formatPath(issue.path), message: issue.message }];
   });
 }

@@ -51,7 +51,7 @@ async function runtimeOf(database: TestDatabase, column: "source_id" | "item_id"
 
 async function addItem(database: TestDatabase): Promise<number> {
   const r = await database.client.execute(
-    "INSERT INTO items (class_id, source_id, unique_key, url, data, images, created_at, updated_at) VALUES (1, 1, 'k1', 'http://x/1', '{\"title\":\"a\"}', '[]', 1, 1) RETURNING id",
+    "INSERT INTO items (class_id, source_id, unique_key, url, data, created_at, updated_at) VALUES (1, 1, 'k1', 'http://x/1', '{\"title\":\"a\"}', 1, 1) RETURNING id",
   );
   const id = Number(r.rows[0]!.id);
   await database.client.execute({

@@ -27,7 +27,10 @@ describe("migrations", () => {
   test("two processes migrating at once both succeed and apply each migration once", async () => {
     const url = `file:${join(tempDir(), "race.db")}`;
     const runs = await Promise.all([runCli(["migrate", "--db", url, "--json"]), runCli(["migrate", "--db", url, "--json"])]);
-    expect(runs.map((r) => r.code)).toEqual([0, 0]);
+    expect(runs.map((r) => ({ code: r.code, stderr: r.stderr }))).toEqual([
+      { code: 0, stderr: "" },
+      { code: 0, stderr: "" },
+    ]);
     const applied = runs.flatMap((r) => (JSON.parse(r.stdout) as { applied: string[] }).applied);
     expect(applied.sort()).toEqual(MIGRATIONS.map((m) => m.tag).sort());
     const client = createClient({ url });

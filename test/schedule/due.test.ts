@@ -57,7 +57,7 @@ async function seed(database: Database, world: World): Promise<{ source: (id: nu
       (s) => `INSERT INTO scheduler_runtimes (runtime_type, source_id, runnable, next_action_time) VALUES ('S', ${sourceIds.get(s.name)}, ${s.runnable === false ? 0 : 1}, ${at(s.at)})`,
     ),
     ...items.map(
-      (s, i) => `INSERT INTO items (id, class_id, source_id, unique_key, url, data, images, created_at, updated_at) VALUES (${i + 1}, 1, ${holderId}, ${q(s.name)}, NULL, '{}', '[]', 0, 0)`,
+      (s, i) => `INSERT INTO items (id, class_id, source_id, unique_key, url, data, created_at, updated_at) VALUES (${i + 1}, 1, ${holderId}, ${q(s.name)}, NULL, '{}', 0, 0)`,
     ),
     ...items.map(
       (s) => `INSERT INTO scheduler_runtimes (runtime_type, item_id, runnable, next_action_time) VALUES ('C', ${itemIds.get(s.name)}, ${s.runnable === false ? 0 : 1}, ${at(s.at)})`,

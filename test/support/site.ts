@@ -12,7 +12,7 @@ export interface Hit {
 
 export type Page =
   | string
-  | { body?: string | Uint8Array<ArrayBuffer>; status?: number; type?: string; headers?: Record<string, string> }
+  | { body?: string | Uint8Array; status?: number; type?: string; headers?: Record<string, string> }
   | ((request: Request, hit: Hit) => Response | Promise<Response>);
 
 export interface Site {
@@ -46,7 +46,7 @@ export function startSite(routes: Record<string, Page>): Site {
       if (page === undefined) return new Response("not found", { status: 404, headers: { "content-type": "text/plain" } });
       if (typeof page === "function") return page(request, hit);
       if (typeof page === "string") return new Response(page, { headers: { "content-type": guessType(page) } });
-      return new Response(page.body ?? "", { status: page.status ?? 200, headers: { "content-type": page.type ?? TYPES.html!, ...page.headers } });
+      return new Response((page.body ?? "") as BodyInit, { status: page.status ?? 200, headers: { "content-type": page.type ?? TYPES.html!, ...page.headers } });
     },
   });
   return {

@@ -1,0 +1,110 @@
+import { scrapersWithCheckers, testCheckers } from "../../src/check/checker-test.ts";
+import { webhookNotifier } from "../../src/check/webhook.ts";
+import { Fetcher } from "../../src/crawl/fetcher.ts";
+import { ValidationError } from "../../src/errors.ts";
+import type { Alert, Notifier } from "../../src/ports.ts";
+import { UsageError, type FlagSpecs } from "../args.ts";
+import { defineCommand } from "../command.ts";
+import { onInterrupt } from "../signals.ts";
+import { fetchSettings } from "../settings.ts";
+import { CHECKER_FETCH_FLAGS, resultsTable, summarize, summaryLine } from "./checker-test.ts";
+
+/** `--notify URL` of the commands that raise alerts (run-checker-tests, check-last-saves, check-last-deletes). */
+export const NOTIFY_FLAGS = {
+  notify: { type: "string", value: "URL", env: "DSCRAPER_NOTIFY_URL", help: "POST the failures as JSON to this webhook, when there are any" },
+} as const satisfies FlagSpecs;
+
+/** The webhook of `--notify`, checked before any work is done so that a typo is not found after a long run. */
+export function notifierOf(url: string | undefined): Notifier | undefined {
+  if (url === undefined) return undefined;
+  try {
+    return webhookNotifier(url);
+  } catch (e) {
+    if (e instanceof ValidationError) throw new UsageError(`--notify: ${e.issues[0]!.message}`);
+    throw e;
+  }
+}
+
+/**
+ * Sends the alert. A hook that fails does not throw: the results are printed all the same (they are what the user
+ * ran the command for), the failure is said on stderr whatever --quiet says, and the command exits 1.
+ */
+export async function deliver(notifier: Notifier, alert: Alert): Promise<{ notified: boolean; notify_error?: string }> {
+  try {
+    await notifier.notify(alert);
+    return { notified: true };
+  } catch (e) {
+    const message = e instanceof Error ? e.message : String(e);
+    process.stderr.write(`dscraper: ${message}\n`);
+    return { notified: false, notify_error: message };
+  }
+}
+
+export default defineCommand({
+  name: "run-checker-tests",
+  args: "",
+  summary: "test the checkers of every scraper that has any (see checker-test)",
+  details: [
+    "Runs checker-test for every scraper with checkers (every status; ACTIVE only with --only-active) and prints",
+    "every result. The failures — ERROR and WARNING results, or ERROR ones only with --report-only-errors, as DDS",
+    'mails them — are POSTed to the --notify webhook as {"type": "checker_tests", "subject", "failures": [...],',
+    '"sent_at"}, only when there are any.',
+    "Exit 0 when no checker gave an ERROR, 1 when one did or the webhook could not be notified.",
+  ].join("\n"),
+  positionals: [0, 0],
+  flags: {
+    "only-active": { type: "bool", help: "only ACTIVE scrapers" },
+    "report-only-errors": { type: "bool", help: "report (notify) ERROR results only, not WARNING ones" },
+    ...NOTIFY_FLAGS,
+    ...CHECKER_FETCH_FLAGS,
+  },
+  async run(ctx) {
+    const f = ctx.flags;
+    const notifier = notifierOf(f.notify);
+    const settings = fetchSettings(f, ctx.env);
+    const onlyActive = f["only-active"] === true;
+    const database = await ctx.database();
+    const scrapers = await scrapersWithCheckers(database.db, { onlyActive });
+    if (scrapers.length === 0) {
+      ctx.printJson({ summary: summarize([]), results: [], failures: [], notified: false });
+      ctx.print(`no ${onlyActive ? "ACTIVE " : ""}scraper has checkers: nothing to test`);
+      return 0;
+    }
+    const fetcher = new Fetcher(settings);
+    const controller = new AbortController();
+    const release = onInterrupt(() => controller.abort(new Error("interrupted")));
+    let perScraper;
+    try {
+      // All at once: the fetcher keeps the per-host limits, and scrapers of different sites need not wait in line.
+      perScraper = await Promise.all(
+        scrapers.map(async (scraper) => {
+          const results = await testCheckers(scraper, fetcher, controller.signal);
+          const s = summarize(results);
+          ctx.note(`${scraper.name}: ${s.OK} OK, ${s.WARNING} WARNING, ${s.ERROR} ERROR`);
+          return results;
+        }),
+      );
+    } finally {
+      release();
+    }
+    const results = perScraper.flat();
+    const summary = summarize(results);
+    const reportOnlyErrors = f["report-only-errors"] === true;
+    const failures = results.filter((r) => r.result === "ERROR" || (r.result === "WARNING" && !reportOnlyErrors));
+    let delivery: { notified: boolean; notify_error?: string } = { notified: false };
+    if (notifier && failures.length > 0) {
+      const inScrapers = new Set(failures.map((r) => r.scraper)).size;
+      const counts = reportOnlyErrors ? `${summary.ERROR} ERROR` : `${summary.ERROR} ERROR, ${summary.WARNING} WARNING`;
+      delivery = await deliver(notifier, {
+        type: "checker_tests",
+        subject: `failing checker tests: ${counts} in ${inScrapers} scraper${inScrapers === 1 ? "" : "s"}`,
+        failures: failures.map((r) => ({ ...r })),
+      });
+    }
+    ctx.printJson({ summary, results, failures, ...delivery });
+    for (const line of resultsTable(results)) ctx.print(line);
+    ctx.print(`${summaryLine(summary)} in ${scrapers.length} scraper${scrapers.length === 1 ? "" : "s"}`);
+    if (delivery.notified) ctx.print(`notified the webhook of ${failures.length} failure${failures.length === 1 ? "" : "s"}`);
+    return summary.ERROR > 0 || delivery.notify_error !== undefined ? 1 : 0;
+  },
+});

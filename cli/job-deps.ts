@@ -1,0 +1,38 @@
+/**
+ * What every command that runs jobs (crawl, check, tick, serve) builds from its flags: one fetcher shared by the
+ * process's jobs (so per-host politeness holds across them), the image store and settings, logging.
+ */
+import { Fetcher } from "../src/crawl/fetcher.ts";
+import type { LogSink } from "../src/jobs/log.ts";
+import type { RunnerDeps } from "../src/jobs/runner.ts";
+import { systemClock, type Database } from "../src/ports.ts";
+import type { FlagValues } from "./args.ts";
+import type { Context } from "./command.ts";
+import { loadPhoton } from "./photon.ts";
+import { FETCH_FLAGS, fetchSettings, IMAGE_FLAGS, imageSettings, LOG_FLAGS, logSettings } from "./settings.ts";
+
+export const JOB_FLAGS = { ...FETCH_FLAGS, ...IMAGE_FLAGS, ...LOG_FLAGS } as const;
+
+export function runnerDeps(ctx: Context, flags: FlagValues<typeof JOB_FLAGS>, database: Database, sink: LogSink): RunnerDeps {
+  const logs = logSettings(flags);
+  const store = ctx.blobStore();
+  return {
+    database,
+    fetcher: new Fetcher(fetchSettings(flags, ctx.env)),
+    clock: systemClock,
+    env: { timeZone: logs.timeZone, now: () => new Date() },
+    log: { level: logs.level, limit: logs.limit, sink },
+    conditionalRequests: flags["no-cache"] !== true,
+    images: { store, settings: imageSettings(flags), photon: loadPhoton },
+    store,
+  };
+}
+
+/** Log records as JSON lines on stderr, from WARNING up (INFO too with `verbose`). */
+export function stderrSink(options: { quiet: boolean; verbose?: boolean }): LogSink {
+  return (record) => {
+    if (options.quiet) return;
+    if (!options.verbose && (record.level === "DEBUG" || record.level === "INFO")) return;
+    process.stderr.write(`${JSON.stringify(record)}\n`);
+  };
+}
