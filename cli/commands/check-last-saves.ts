@@ -4,7 +4,8 @@ import { systemClock } from "../../src/ports.ts";
 import type { FlagSpecs } from "../args.ts";
 import { defineCommand, type Command } from "../command.ts";
 import { formatTable } from "./checker-test.ts";
-import { deliver, NOTIFY_FLAGS, notifierOf } from "./run-checker-tests.ts";
+import { lastActionAlert } from "../../src/check/alerts.ts";
+import { deliver, NOTIFY_FLAGS, notifierOf } from "../notify.ts";
 
 const MONITORING_FLAGS = {
   "only-active": { type: "bool", help: "only ACTIVE scrapers (default: every scraper whose period is set, whatever its status)" },
@@ -19,7 +20,7 @@ interface MonitoringCommandSpec {
   /** The alert period's field, named in help. */
   field: string;
   /** `type` of the webhook alert. */
-  alertType: string;
+  alertType: "last_saves" | "last_deletes";
   /** Extra help lines. */
   scope?: string;
   check(db: Db, now: Date, options: MonitoringOptions): Promise<MonitoringReport>;
@@ -50,13 +51,8 @@ export function monitoringCommand(spec: MonitoringCommandSpec): Command<typeof M
       const report = await spec.check(database.db, systemClock.now(), { onlyActive: ctx.flags["only-active"] === true });
       const { alerts } = report;
       let delivery: { notified: boolean; notify_error?: string } = { notified: false };
-      if (notifier && alerts.length > 0) {
-        delivery = await deliver(notifier, {
-          type: spec.alertType,
-          subject: `${alerts.length} scraper${alerts.length === 1 ? "" : "s"} without a ${spec.action} within the alert period: ${alerts.map((a) => a.scraper).join(", ")}`,
-          failures: alerts.map((a) => ({ ...a })),
-        });
-      }
+      const alert = lastActionAlert(spec.alertType, alerts);
+      if (notifier && alert) delivery = await deliver(notifier, alert);
       ctx.printJson({ checked: report.checked, alerts, ...delivery });
       if (alerts.length > 0) for (const line of alertsTable(alerts, spec.action)) ctx.print(line);
       ctx.print(

@@ -1,7 +1,5 @@
-import { eq } from "drizzle-orm";
 import { runCheckJob } from "../../src/check/check-job.ts";
-import { classes, items } from "../../src/db/schema.ts";
-import { moveRuntime } from "../../src/schedule/move.ts";
+import { moveAfterRun, runSucceeded } from "../../src/jobs/runner.ts";
 import { systemClock } from "../../src/ports.ts";
 import { UsageError } from "../args.ts";
 import { defineCommand } from "../command.ts";
@@ -32,11 +30,8 @@ export default defineCommand({
     const itemId = Number(ref);
     let job;
     try {
-      const [conf] = await database.db.select({ conf: classes.definition }).from(items).innerJoin(classes, eq(classes.id, items.class_id)).where(eq(items.id, itemId));
       job = await runCheckJob(deps, itemId, { dryRun: f["dry-run"] === true, scheduled: false, updateSchedule: f["update-schedule"] === true }, controller.signal);
-      if (f["update-schedule"] && !f["dry-run"] && conf && job.stats.action !== "deleted") {
-        await moveRuntime(database.db, { itemId }, conf.conf.checker_scheduler_conf, false, systemClock.now());
-      }
+      if (job.update_schedule && !job.dry_run) await moveAfterRun(database.db, job, runSucceeded(job), systemClock.now());
     } finally {
       release();
     }

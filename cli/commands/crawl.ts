@@ -1,6 +1,7 @@
 import { importBundle } from "../../src/bundle/import.ts";
 import { Fetcher } from "../../src/crawl/fetcher.ts";
 import { runCrawlJob } from "../../src/jobs/crawl-job.ts";
+import { moveAfterRun, runSucceeded } from "../../src/jobs/runner.ts";
 import { bundleDefinitions, storedDefinitions, type CrawlDefinitions } from "../../src/jobs/definitions.ts";
 import { zodIssues } from "../../src/model/issues.ts";
 import { runOptionsSchema, type RunOptions } from "../../src/model/run-options.ts";
@@ -84,6 +85,7 @@ export default defineCommand({
         { scheduled: false, updateSchedule: f["update-schedule"] === true },
         controller.signal,
       );
+      if (job.update_schedule && !job.dry_run) await moveAfterRun(database.db, job, runSucceeded(job), systemClock.now());
     } finally {
       progress.stop();
       release();

@@ -1,44 +1,11 @@
 import { scrapersWithCheckers, testCheckers } from "../../src/check/checker-test.ts";
-import { webhookNotifier } from "../../src/check/webhook.ts";
 import { Fetcher } from "../../src/crawl/fetcher.ts";
-import { ValidationError } from "../../src/errors.ts";
-import type { Alert, Notifier } from "../../src/ports.ts";
-import { UsageError, type FlagSpecs } from "../args.ts";
+import { checkerTestsAlert } from "../../src/check/alerts.ts";
 import { defineCommand } from "../command.ts";
+import { deliver, NOTIFY_FLAGS, notifierOf } from "../notify.ts";
 import { onInterrupt } from "../signals.ts";
 import { fetchSettings } from "../settings.ts";
 import { CHECKER_FETCH_FLAGS, resultsTable, summarize, summaryLine } from "./checker-test.ts";
-
-/** `--notify URL` of the commands that raise alerts (run-checker-tests, check-last-saves, check-last-deletes). */
-export const NOTIFY_FLAGS = {
-  notify: { type: "string", value: "URL", env: "DSCRAPER_NOTIFY_URL", help: "POST the failures as JSON to this webhook, when there are any" },
-} as const satisfies FlagSpecs;
-
-/** The webhook of `--notify`, checked before any work is done so that a typo is not found after a long run. */
-export function notifierOf(url: string | undefined): Notifier | undefined {
-  if (url === undefined) return undefined;
-  try {
-    return webhookNotifier(url);
-  } catch (e) {
-    if (e instanceof ValidationError) throw new UsageError(`--notify: ${e.issues[0]!.message}`);
-    throw e;
-  }
-}
-
-/**
- * Sends the alert. A hook that fails does not throw: the results are printed all the same (they are what the user
- * ran the command for), the failure is said on stderr whatever --quiet says, and the command exits 1.
- */
-export async function deliver(notifier: Notifier, alert: Alert): Promise<{ notified: boolean; notify_error?: string }> {
-  try {
-    await notifier.notify(alert);
-    return { notified: true };
-  } catch (e) {
-    const message = e instanceof Error ? e.message : String(e);
-    process.stderr.write(`dscraper: ${message}\n`);
-    return { notified: false, notify_error: message };
-  }
-}
 
 export default defineCommand({
   name: "run-checker-tests",
@@ -90,17 +57,10 @@ export default defineCommand({
     const results = perScraper.flat();
     const summary = summarize(results);
     const reportOnlyErrors = f["report-only-errors"] === true;
-    const failures = results.filter((r) => r.result === "ERROR" || (r.result === "WARNING" && !reportOnlyErrors));
+    const alert = checkerTestsAlert(results, reportOnlyErrors);
+    const failures = alert?.failures ?? [];
     let delivery: { notified: boolean; notify_error?: string } = { notified: false };
-    if (notifier && failures.length > 0) {
-      const inScrapers = new Set(failures.map((r) => r.scraper)).size;
-      const counts = reportOnlyErrors ? `${summary.ERROR} ERROR` : `${summary.ERROR} ERROR, ${summary.WARNING} WARNING`;
-      delivery = await deliver(notifier, {
-        type: "checker_tests",
-        subject: `failing checker tests: ${counts} in ${inScrapers} scraper${inScrapers === 1 ? "" : "s"}`,
-        failures: failures.map((r) => ({ ...r })),
-      });
-    }
+    if (notifier && alert) delivery = await deliver(notifier, alert);
     ctx.printJson({ summary, results, failures, ...delivery });
     for (const line of resultsTable(results)) ctx.print(line);
     ctx.print(`${summaryLine(summary)} in ${scrapers.length} scraper${scrapers.length === 1 ? "" : "s"}`);

@@ -5,6 +5,7 @@
  */
 import { eq } from "drizzle-orm";
 import { runCheckJob, type CheckJobDeps } from "../check/check-job.ts";
+import type { Db } from "../db/connect.ts";
 import { classes, items, jobs, sources, scrapers } from "../db/schema.ts";
 import { DscraperError, NotFoundError } from "../errors.ts";
 import { runOptionsSchema } from "../model/run-options.ts";
@@ -28,12 +29,11 @@ export async function runQueuedJob(deps: RunnerDeps, jobId: number, signal: Abor
       if (job.source_id === null) throw new NotFoundError("its source was deleted");
       const defs = await storedDefinitions(db, job.source_id);
       finished = await runCrawlJob(deps, defs, runOptionsSchema.parse(job.params), { scheduled: job.update_schedule, updateSchedule: job.update_schedule, job }, signal);
-      const counts = (finished.stats as { items?: { saved?: number; updated?: number } }).items;
-      success = finished.status === "succeeded" && ((counts?.saved ?? 0) > 0 || (counts?.updated ?? 0) > 0);
+      success = runSucceeded(finished);
     } else {
       if (job.item_id === null) throw new NotFoundError("its item was deleted");
       finished = await runCheckJob(deps, job.item_id, { dryRun: job.dry_run, scheduled: job.update_schedule, updateSchedule: job.update_schedule, job }, signal);
-      success = finished.stats.action === "deleted";
+      success = runSucceeded(finished);
     }
   } catch (e) {
     // Refused (the scraper was paused since the job was queued, the source is gone…) or broken: the job ends
@@ -41,14 +41,24 @@ export async function runQueuedJob(deps: RunnerDeps, jobId: number, signal: Abor
     const reason = e instanceof DscraperError ? e.message : `internal error: ${e instanceof Error ? e.message : String(e)}`;
     finished = await finishJob(db, job.id, "failed", {}, reason, deps.clock.now());
   } finally {
-    if (job.update_schedule && !job.dry_run) await moveAfter(deps, job, success);
+    if (job.update_schedule && !job.dry_run) await moveAfterRun(deps.database.db, job, success, deps.clock.now());
   }
   return finished;
 }
 
-async function moveAfter(deps: RunnerDeps, job: JobRow, success: boolean): Promise<void> {
-  const db = deps.database.db;
-  const now = deps.clock.now();
+/**
+ * "Success" in SPEC.md §7's sense: a crawl that saved a new item or updated a `T` value; a check that deleted its
+ * item. A failed run is a run without success.
+ */
+export function runSucceeded(job: JobRow): boolean {
+  if (job.status !== "succeeded") return false;
+  if (job.kind === "check") return (job.stats as { action?: string }).action === "deleted";
+  const counts = (job.stats as { items?: { saved?: number; updated?: number } }).items;
+  return (counts?.saved ?? 0) > 0 || (counts?.updated ?? 0) > 0;
+}
+
+/** Moves the runtime of the job's source or item by its class's configuration (no-op when it is gone). */
+export async function moveAfterRun(db: Db, job: JobRow, success: boolean, now: Date): Promise<void> {
   if (job.kind === "crawl" && job.source_id !== null) {
     const [row] = await db
       .select({ conf: classes.definition })

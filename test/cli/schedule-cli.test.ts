@@ -46,10 +46,10 @@ function project(status = "ACTIVE") {
   return cwd;
 }
 
-async function sql(cwd: string, query: string) {
+async function sql(cwd: string, query: string): Promise<Record<string, unknown>[]> {
   const client = createClient({ url: `file:${join(cwd, "data/dscraper.db")}` });
   try {
-    return (await client.execute(query)).rows.map((r) => ({ ...r }));
+    return (await client.execute(query)).rows.map((r) => ({ ...r }) as Record<string, unknown>);
   } finally {
     client.close();
   }
@@ -91,13 +91,26 @@ describe("dscraper tick", () => {
   });
 });
 
+describe("dscraper crawl and the schedule", () => {
+  test("a crawl by hand moves the source's runtime only with --update-schedule", async () => {
+    const cwd = project();
+    await runCli(["import", "b.json"], { cwd });
+    const due = (await sql(cwd, "SELECT next_action_time, next_action_factor FROM scheduler_runtimes WHERE source_id = 1"))[0];
+    expect((await runCli(["crawl", "list", ...FAST], { cwd })).code).toBe(0);
+    expect((await sql(cwd, "SELECT next_action_time, next_action_factor FROM scheduler_runtimes WHERE source_id = 1"))[0]).toEqual(due!);
+    expect((await runCli(["crawl", "list", "--update-schedule", "--no-cache", ...FAST], { cwd })).code).toBe(0);
+    // nothing new this time: a run without success (zeros 1, factor INITIAL, 150 minutes)
+    expect((await sql(cwd, "SELECT next_action_factor, num_zero_actions FROM scheduler_runtimes WHERE source_id = 1"))[0]).toEqual({ next_action_factor: 10, num_zero_actions: 1 });
+  });
+});
+
 describe("dscraper check", () => {
   test("counts a 404, deletes after the second one; --dry-run reports without acting; the runtime moves only with --update-schedule", async () => {
     const cwd = project();
     await runCli(["import", "b.json"], { cwd });
     await runCli(["crawl", "list", ...FAST], { cwd });
-    const ids = (await sql(cwd, "SELECT id, url FROM items ORDER BY id")).map((r) => [Number(r.id), String(r.url)]);
-    const [one] = ids.find(([, url]) => url.endsWith("/p/1"))!;
+    const ids = (await sql(cwd, "SELECT id, url FROM items ORDER BY id")).map((r) => ({ id: Number(r.id), url: String(r.url) }));
+    const one = ids.find((i) => i.url.endsWith("/p/1"))!.id;
     site.set("/p/1", undefined);
     const before = (await sql(cwd, `SELECT next_action_time FROM scheduler_runtimes WHERE item_id = ${one}`))[0];
 
@@ -168,6 +181,40 @@ describe("dscraper serve", () => {
     expect(log[0]!.msg).toContain("dscraper serve: a tick every minute, 4 worker(s)");
     expect(log.some((l) => l.msg.includes("tick: queued 1 crawl(s) and 0 check(s)"))).toBe(true);
     expect(log.at(-1)!.msg).toBe("stopped");
+  });
+});
+
+describe("dscraper serve --notify", () => {
+  test("runs the daily monitoring round at start and POSTs the failures to the webhook", async () => {
+    const received: unknown[] = [];
+    const hook = Bun.serve({
+      hostname: "127.0.0.1",
+      port: 0,
+      fetch: async (request) => {
+        received.push(await request.json());
+        return new Response("ok");
+      },
+    });
+    try {
+      const cwd = project();
+      const bundle = JSON.parse(await Bun.file(join(cwd, "b.json")).text());
+      // a 404 checker whose reference page answers 200: a WARNING
+      bundle.scrapers[0].checkers[0].checker_ref_url = `${site.url}/p/2`;
+      bundle.scrapers[0].last_scraper_save_alert_period = "1h";
+      writeFileSync(join(cwd, "b.json"), JSON.stringify(bundle));
+      await runCli(["import", "b.json"], { cwd });
+      const proc = Bun.spawn([process.execPath, join(ROOT, "cli/main.ts"), "serve", "--no-scheduler", "--notify", `http://127.0.0.1:${hook.port}/hook`, ...FAST], { cwd, stdout: "pipe", stderr: "pipe" });
+      for (let i = 0; i < 200 && received.length === 0; i++) await Bun.sleep(50);
+      proc.kill("SIGTERM");
+      expect(await proc.exited).toBe(0);
+      expect(received[0]).toMatchObject({
+        type: "checker_tests",
+        subject: "failing checker tests: 0 ERROR, 1 WARNING in 1 scraper",
+        failures: [{ scraper: "q", attr: "url", result: "WARNING" }],
+      });
+    } finally {
+      await hook.stop(true);
+    }
   });
 });
 
