@@ -3,6 +3,13 @@
 # pages, 10,000 books, each with its PNG) with dist/dscraper, once storing the images with a 170x170 thumbnail
 # and once without images, and prints images/s, the slowdown images cause and peak memory.
 # Targets: images add less than 50% to the crawl's wall time; peak RSS stays under 200 MiB.
+#
+# Each run works in a folder of its own under BENCH_WORK (default: $TMPDIR or /tmp), and all of them are removed at
+# the end, not after each run: on ext4 without a journal (as on the 2-core machine this was measured on) a
+# file created within minutes of many deletions in the same block group costs ~0.1-0.8 ms instead of ~0.02 ms (the
+# allocator skips recently freed inodes, with an inode table lookup each), so removing a run's 10,000 files right
+# before the next run made that run 2-3 s slower. Anything else that deleted many files there shortly before (a
+# test suite in /tmp, an earlier benchmark) still slows the image runs down: point BENCH_WORK elsewhere to check.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
@@ -10,28 +17,32 @@ shared=$(cd ../shared/bench && pwd)
 port=${BENCH_PORT:-8089}
 site=${BENCH_SITE:-${TMPDIR:-/tmp}/dscraper-bench-site}
 runs=${BENCH_RUNS:-3}
+work_root=${BENCH_WORK:-${TMPDIR:-/tmp}}
+works=()
 
 bun cli/build.ts
 "$shared/setup.sh" >/dev/null
 [ -f "$site/expected.json" ] || node "$shared/gen-site.mjs" --out "$site" --quote-pages 1000 --book-pages 500 --news-pages 100 --host "127.0.0.1:$port"
 "$shared/serve.sh" "$site" "$port" >/dev/null
-trap '"$shared/serve.sh" stop "$port" >/dev/null 2>&1 || true' EXIT
+cleanup() {
+  "$shared/serve.sh" stop "$port" >/dev/null 2>&1 || true
+  [ ${#works[@]} -eq 0 ] || rm -rf "${works[@]}"
+}
+trap cleanup EXIT
 # Warm the page cache so that both variants read the site from memory.
 find "$site/books" -type f -exec cat {} + > /dev/null
 
-run() { # variant run → "wall_s rss_kib items images"
-  local variant=$1 work
-  work=$(mktemp -d)
+run() { # variant work_dir → "wall_s rss_kib user_s sys_s items images"
+  local variant=$1 work=$2
   local flags=(--url "http://127.0.0.1:$port/books/catalogue/page-1.html" --db "file:$work/db.sqlite" --images "$work/images"
     --out "$work/items.jsonl" --concurrency 16 --per-host 16 --delay-ms 0 --ignore-robots --quiet)
   [ "$variant" = images ] && flags+=(--thumbs small=170x170)
-  /usr/bin/time -f "%e %M" -o "$work/time" "$root/dist/dscraper" crawl books --bundle "$root/bench/books-$variant.json" "${flags[@]}" >/dev/null
+  /usr/bin/time -f "%e %M %U %S" -o "$work/time" "$root/dist/dscraper" crawl books --bundle "$root/bench/books-$variant.json" "${flags[@]}" >/dev/null
   local items files
   items=$(wc -l < "$work/items.jsonl")
   files=0
   [ -d "$work/images" ] && files=$(find "$work/images" -type f | wc -l)
   echo "$(cat "$work/time") $items $files"
-  rm -rf "$work"
 }
 
 declare -A wall rss
@@ -39,8 +50,10 @@ for variant in no-images images; do
   walls=()
   peak=0
   for i in $(seq 1 "$runs"); do
-    read -r w m items files < <(run "$variant")
-    echo "  [$variant $i/$runs] ${w} s, ${items} items, ${files} image files, RSS $((m / 1024)) MiB"
+    work=$(mktemp -d -p "$work_root" dscraper-bench-images.XXXXXX)
+    works+=("$work")
+    read -r w m u s items files < <(run "$variant" "$work")
+    echo "  [$variant $i/$runs] ${w} s (CPU: user ${u} s, sys ${s} s), ${items} items, ${files} image files, RSS $((m / 1024)) MiB"
     [ "$items" -eq 10000 ] || { echo "!!! $variant wrote $items items, expected 10000" >&2; exit 1; }
     [ "$variant" = no-images ] || [ "$files" -eq 10000 ] || { echo "!!! stored $files image files, expected 10000" >&2; exit 1; }
     walls+=("$w")

@@ -1,6 +1,7 @@
 /**
- * What every command that runs jobs (crawl, check, tick, serve) builds from its flags: one fetcher shared by the
- * process's jobs (so per-host politeness holds across them), the image store and settings, logging.
+ * What every command that runs jobs (crawl, check, tick, serve, demo) builds from its flags: one fetcher shared by
+ * the process's jobs (so per-host politeness holds across them), the image store with photon on worker threads,
+ * logging. `close()` stops the image threads.
  */
 import { Fetcher } from "../src/crawl/fetcher.ts";
 import type { LogSink } from "../src/jobs/log.ts";
@@ -8,14 +9,21 @@ import type { RunnerDeps } from "../src/jobs/runner.ts";
 import { systemClock, type Database } from "../src/ports.ts";
 import type { FlagValues } from "./args.ts";
 import type { Context } from "./command.ts";
-import { loadPhoton } from "./photon.ts";
+import { ImageWorkers } from "./image-workers.ts";
+import { collectAfterImages } from "./memory.ts";
 import { FETCH_FLAGS, fetchSettings, IMAGE_FLAGS, imageSettings, LOG_FLAGS, logSettings } from "./settings.ts";
 
 export const JOB_FLAGS = { ...FETCH_FLAGS, ...IMAGE_FLAGS, ...LOG_FLAGS } as const;
 
-export function runnerDeps(ctx: Context, flags: FlagValues<typeof JOB_FLAGS>, database: Database, sink: LogSink): RunnerDeps {
+export interface JobDeps extends RunnerDeps {
+  close(): Promise<void>;
+}
+
+export function runnerDeps(ctx: Context, flags: FlagValues<typeof JOB_FLAGS>, database: Database, sink: LogSink): JobDeps {
   const logs = logSettings(flags);
   const store = ctx.blobStore();
+  // Photon on worker threads, started by the first image to store.
+  const renderer = new ImageWorkers();
   return {
     database,
     fetcher: new Fetcher(fetchSettings(flags, ctx.env)),
@@ -23,8 +31,16 @@ export function runnerDeps(ctx: Context, flags: FlagValues<typeof JOB_FLAGS>, da
     env: { timeZone: logs.timeZone, now: () => new Date() },
     log: { level: logs.level, limit: logs.limit, sink },
     conditionalRequests: flags["no-cache"] !== true,
-    images: { store, settings: imageSettings(flags), photon: loadPhoton },
+    images: {
+      store,
+      settings: imageSettings(flags),
+      render: (bytes, options) => {
+        collectAfterImages();
+        return renderer.render(bytes, options);
+      },
+    },
     store,
+    close: () => renderer.close(),
   };
 }
 

@@ -38,8 +38,7 @@ function mainHelp(): string {
     ...COMMANDS.map((c) => `  ${`${c.name} ${c.args}`.padEnd(width)}  ${c.summary}`),
     "",
     "Global flags:",
-    ...flagHelp(GLOBAL_FLAGS),
-    "  --version  print the version",
+    ...flagHelp({ ...GLOBAL_FLAGS, version: { type: "bool", help: "print the version" } }),
     "",
     "Run 'dscraper COMMAND --help' for a command's flags. Exit codes: 0 success, 1 the run failed, 2 bad usage or input.",
   ].join("\n");

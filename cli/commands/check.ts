@@ -34,6 +34,7 @@ export default defineCommand({
       if (job.update_schedule && !job.dry_run) await moveAfterRun(database.db, job, runSucceeded(job), systemClock.now());
     } finally {
       release();
+      await deps.close();
     }
     ctx.printJson(jobJson(job));
     ctx.print(`job ${job.id} ${job.status}${job.error ? `: ${job.error}` : ""}`);

@@ -1,5 +1,4 @@
 import { importBundle } from "../../src/bundle/import.ts";
-import { Fetcher } from "../../src/crawl/fetcher.ts";
 import { runCrawlJob } from "../../src/jobs/crawl-job.ts";
 import { moveAfterRun, runSucceeded } from "../../src/jobs/runner.ts";
 import { bundleDefinitions, storedDefinitions, type CrawlDefinitions } from "../../src/jobs/definitions.ts";
@@ -11,8 +10,7 @@ import { defineCommand } from "../command.ts";
 import { readJsonFile } from "../input.ts";
 import { openItemWriter } from "../item-writer.ts";
 import { progressReporter } from "../progress.ts";
-import { FETCH_FLAGS, fetchSettings, IMAGE_FLAGS, imageSettings, LOG_FLAGS, logSettings } from "../settings.ts";
-import { loadPhoton } from "../photon.ts";
+import { JOB_FLAGS, runnerDeps } from "../job-deps.ts";
 import { onInterrupt } from "../signals.ts";
 import { collectEvery } from "../memory.ts";
 
@@ -35,9 +33,7 @@ export default defineCommand({
     "num-pages-follow": { type: "int", min: 0, value: "N", help: "follow at most N next-page links" },
     url: { type: "string", value: "URL", help: "start from URL instead of the source's URL(s)" },
     "update-schedule": { type: "bool", help: "move the source's next run time as a scheduled run does" },
-    ...FETCH_FLAGS,
-    ...IMAGE_FLAGS,
-    ...LOG_FLAGS,
+    ...JOB_FLAGS,
   },
   async run(ctx) {
     const f = ctx.flags;
@@ -51,9 +47,6 @@ export default defineCommand({
       url: f.url,
       dry_run: f["dry-run"] === true,
     });
-    const fetching = fetchSettings(f, ctx.env);
-    const logs = logSettings(f);
-    const images = imageSettings(f);
     const database = await ctx.database();
     const definitions = await resolveDefinitions(database, ctx.positionals[0]!, f.bundle ? readJsonFile(f.bundle) : undefined, options.dry_run);
 
@@ -63,22 +56,17 @@ export default defineCommand({
     const progress = progressReporter({ enabled: !quiet, tty: process.stderr.isTTY === true, write: (t) => process.stderr.write(t) });
     const controller = new AbortController();
     const release = onInterrupt(() => controller.abort(new Error("interrupted")));
+    const deps = runnerDeps(ctx, f, database, (r) => progress.log(r));
     let job;
     try {
       job = await runCrawlJob(
         {
-          database,
-          fetcher: new Fetcher(fetching),
-          clock: systemClock,
-          env: { timeZone: logs.timeZone, now: () => new Date() },
-          log: { level: logs.level, limit: logs.limit, sink: (r) => progress.log(r) },
-          conditionalRequests: f["no-cache"] !== true,
+          ...deps,
           onProgress: (p) => {
             progress.update(p);
             collectEvery(p.pagesDone);
           },
           ...(writer ? { onRow: (row: Record<string, unknown>) => writer.write(row) } : {}),
-          images: { store: ctx.blobStore(), settings: images, photon: loadPhoton },
         },
         definitions,
         options,
@@ -89,6 +77,7 @@ export default defineCommand({
     } finally {
       progress.stop();
       release();
+      await deps.close();
       await writer?.close();
     }
     ctx.printJson(jobJson(job));

@@ -31,7 +31,9 @@ export default defineCommand({
       await importBundle(database, bundle, systemClock);
       ctx.note("definitions stored (class Quote, scraper quotes, source quotes); crawling…");
       const deps = runnerDeps(ctx, { "delay-ms": 0, "per-host": 4, ...ctx.flags }, database, stderrSink({ quiet: ctx.flags.quiet === true }));
-      const job = await runCrawlJob(deps, await storedDefinitions(database.db, "quotes"), runOptionsSchema.parse({}), { scheduled: false, updateSchedule: false }, new AbortController().signal);
+      const job = await runCrawlJob(deps, await storedDefinitions(database.db, "quotes"), runOptionsSchema.parse({}), { scheduled: false, updateSchedule: false }, new AbortController().signal).finally(
+        () => deps.close(),
+      );
       const stats = job.stats as { items: { saved: number; unchanged: number }; items_read: number; pages: { main: number; follow: number; detail: number } };
       const items = await database.client.execute("SELECT id, data FROM items ORDER BY id LIMIT 3");
       const count = Number((await database.client.execute("SELECT count(*) AS n FROM items")).rows[0]!.n);

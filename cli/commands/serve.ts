@@ -86,6 +86,7 @@ export default defineCommand({
       process.on("SIGINT", stop);
       process.on("SIGTERM", stop);
     });
+    await deps.close();
     say("stopped");
   },
 });

@@ -47,6 +47,7 @@ export default defineCommand({
     } finally {
       release();
       await queue.stop(new Error("done"));
+      await deps.close();
     }
   },
 });

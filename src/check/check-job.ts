@@ -17,7 +17,7 @@ import { NotFoundError } from "../errors.ts";
 import type { Vars } from "../extract/placeholders.ts";
 import { refuseUnrunnable } from "../jobs/definitions.ts";
 import { JobLog, type JobLogOptions } from "../jobs/log.ts";
-import { createJob, finishJob, startJob, type JobRow } from "../jobs/records.ts";
+import { createJob, finishJob, jobById, startJob, type JobRow } from "../jobs/records.ts";
 import type { Checker } from "../model/checker.ts";
 import type { ScraperStatus } from "../model/enums.ts";
 import type { BlobStore, Clock, Database } from "../ports.ts";
@@ -63,7 +63,7 @@ export async function runCheckJob(deps: CheckJobDeps, itemId: number, run: Check
   const job =
     run.job ??
     (await createJob(db, { kind: "check", item_id: itemId, source_id: target.sourceId, scraper_id: target.scraperId, dry_run: run.dryRun, update_schedule: run.updateSchedule }, clock.now()));
-  await startJob(db, job.id, clock.now());
+  if (!(await startJob(db, job.id, clock.now()))) return (await jobById(db, job.id)) as JobRow & { stats: CheckStats };
   const log = new JobLog(db, { job_id: job.id, source_id: target.sourceId, scraper_id: target.scraperId }, { ...deps.log, clock });
 
   const stats: CheckStats = { checks: [], action: "kept", num_404: target.num404 };

@@ -3,14 +3,15 @@
  * One downloaded image into the BlobStore, in the layout of the settings (SPEC §5), and its files out again when
  * its item is deleted. Checks go from cheap to dear: byte count, then the header's pixel count and the file's
  * structure, and only then photon, so a hostile file costs almost nothing. Nothing is written unless every file
- * of the image could be made.
+ * of the image could be made. Decoding and encoding go through a `RenderJpegs` function: photon inline, or the
+ * binary's worker threads.
  */
 import type { BlobStore } from "../ports.ts";
 import { ImageError } from "./errors.ts";
 import { imageFileName, imageKeys, imageTargets, isImageFileName } from "./keys.ts";
 import { assertComplete, probeImage } from "./probe.ts";
 import type { ImageSettings } from "./settings.ts";
-import { renderJpegs, type Photon } from "./thumbnail.ts";
+import type { RenderJpegs } from "./thumbnail.ts";
 
 export { ImageError, type ImageErrorKind } from "./errors.ts";
 
@@ -33,7 +34,8 @@ export async function findStoredImage(url: string, settings: ImageSettings, stor
   return storedAlready(await imageFileName(url), settings, store);
 }
 
-async function storedAlready(fileName: string, settings: ImageSettings, store: BlobStore): Promise<StoredImage | undefined> {
+/** `findStoredImage` for an image whose file name is known. */
+export async function storedAlready(fileName: string, settings: ImageSettings, store: BlobStore): Promise<StoredImage | undefined> {
   const keys = imageKeys(fileName, settings);
   const present = await Promise.all(keys.map((key) => store.exists(key)));
   return present.every(Boolean) ? { fileName, keys, written: [] } : undefined;
@@ -43,11 +45,18 @@ async function storedAlready(fileName: string, settings: ImageSettings, store: B
  * Converts the image downloaded from `url` to JPEG (plus thumbnails) and writes its files. Does nothing when
  * they are all there already. Throws ImageError (`too_large`, `too_many_pixels`, `unsupported_format`,
  * `corrupt`) having written nothing; a failing store is rethrown after removing what this call had written.
+ * `render` may take `bytes` over (see `RenderJpegs`).
  */
-export async function storeImage(bytes: Uint8Array, url: string, settings: ImageSettings, store: BlobStore, photon: Photon): Promise<StoredImage> {
+export async function storeImage(bytes: Uint8Array, url: string, settings: ImageSettings, store: BlobStore, render: RenderJpegs): Promise<StoredImage> {
   const fileName = await imageFileName(url);
-  const stored = await storedAlready(fileName, settings, store);
-  if (stored) return stored;
+  return (await storedAlready(fileName, settings, store)) ?? writeImage(bytes, fileName, settings, store, render);
+}
+
+/**
+ * `storeImage` for a caller that has just seen, with `storedAlready`, that the image named `fileName` is not
+ * stored (the crawl's downloads): the same checks, conversion and writes, without looking at the store again.
+ */
+export async function writeImage(bytes: Uint8Array, fileName: string, settings: ImageSettings, store: BlobStore, render: RenderJpegs): Promise<StoredImage> {
   const targets = imageTargets(fileName, settings);
 
   if (bytes.length > settings.maxBytes) {
@@ -63,7 +72,7 @@ export async function storeImage(bytes: Uint8Array, url: string, settings: Image
   }
   assertComplete(bytes, header.type);
 
-  const { jpegs } = renderJpegs(photon, bytes, {
+  const { jpegs } = await render(bytes, {
     quality: settings.jpegQuality,
     flatten: header.hasAlpha,
     boxes: targets.map((t) => t.thumb),

@@ -3,9 +3,14 @@
  * Decoding, thumbnailing and JPEG encoding with photon (Rust image code compiled to WebAssembly).
  *
  * photon comes in through the `Photon` port rather than an import, because each runtime needs a different entry
- * of `@cf-wasm/photon` and the wasm module is 1.5 MB that most commands never use: the binary loads the
- * package's `node` entry lazily (cli/photon.ts), the Worker passes the `workerd` entry, whose `.wasm` import
- * wrangler turns into a compiled module. Tests pass a wrapper that counts calls and frees.
+ * of `@cf-wasm/photon` and the wasm module is 1.5 MB that most commands never use: the binary compiles the
+ * package's `.wasm` file lazily for its `others` entry (cli/photon.ts), the Worker passes the `workerd` entry,
+ * whose `.wasm` import wrangler turns into a compiled module. Tests pass a wrapper that counts calls and frees.
+ *
+ * The rest of the image code does not call `renderJpegs` itself but a `RenderJpegs` function, so that the binary
+ * can run photon on other threads (cli/image-workers.ts: decoding and encoding are most of an image's CPU time,
+ * and the crawl's own work holds the main thread) while a Cloudflare Worker, one isolate on one core, renders
+ * inline (`renderInline`).
  *
  * Two traps of photon shape this file:
  * - Its images live in wasm memory that JS's garbage collector does not see: every handle is freed here, on
@@ -109,6 +114,20 @@ export function renderJpegs(photon: Photon, bytes: Uint8Array, options: RenderOp
   } finally {
     for (const handle of handles) handle.free();
   }
+}
+
+/**
+ * `renderJpegs` wherever the platform runs it, with the same result and the same errors (ImageError `corrupt` for
+ * a file the decoder refuses, anything else as it is). It may take `bytes`' buffer over (a worker pool transfers
+ * it to its thread instead of copying it): the caller must not use `bytes` afterwards.
+ */
+export type RenderJpegs = (bytes: Uint8Array, options: RenderOptions) => Promise<Rendered>;
+
+/** `renderJpegs` on this thread, with photon as it is or loaded on first use. */
+export function renderInline(photon: Photon | (() => Promise<Photon>)): RenderJpegs {
+  if (typeof photon !== "function") return async (bytes, options) => renderJpegs(photon, bytes, options);
+  let loading: Promise<Photon> | undefined;
+  return async (bytes, options) => renderJpegs(await (loading ??= photon()), bytes, options);
 }
 
 function decode(photon: Photon, bytes: Uint8Array): PhotonImageHandle {

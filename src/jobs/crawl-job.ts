@@ -18,7 +18,7 @@ import type { RunOptions } from "../model/run-options.ts";
 import type { Clock, Database } from "../ports.ts";
 import { refuseUnrunnable, type CrawlDefinitions } from "./definitions.ts";
 import { JobLog, type JobLogOptions } from "./log.ts";
-import { createJob, finishJob, heartbeat, HEARTBEAT_MS, startJob, type JobRow } from "./records.ts";
+import { createJob, finishJob, heartbeat, HEARTBEAT_MS, jobById, startJob, type JobRow } from "./records.ts";
 import type { CrawlProgress } from "../crawl/crawler.ts";
 
 export interface CrawlJobDeps {
@@ -53,7 +53,7 @@ export async function runCrawlJob(deps: CrawlJobDeps, defs: CrawlDefinitions, op
       { kind: "crawl", source_id: defs.sourceId, scraper_id: defs.scraperId, dry_run: options.dry_run, update_schedule: run.updateSchedule, params: { ...options } },
       clock.now(),
     ));
-  await startJob(db, job.id, clock.now());
+  if (!(await startJob(db, job.id, clock.now()))) return (await jobById(db, job.id))!;
   const log = new JobLog(db, { job_id: job.id, source_id: defs.sourceId, scraper_id: defs.scraperId }, { ...deps.log, clock });
   log.log("INFO", `crawl of source "${defs.sourceName}" with scraper "${defs.scraperName}" started${options.dry_run ? " (dry run)" : ""}`);
 

@@ -78,8 +78,18 @@ async function conflictFor(db: Db, job: NewJob): Promise<ConflictError> {
   return new ConflictError(`${what} by job ${active.id} (${active.status} since ${since})`);
 }
 
-export async function startJob(db: Db, id: number, now: Date): Promise<void> {
-  await db.update(jobs).set({ status: "running", started_at: now, heartbeat_at: now }).where(eq(jobs.id, id));
+/** Marks a queued job running; false when it is no longer queued (cancelled or declared dead meanwhile). */
+export async function startJob(db: Db, id: number, now: Date): Promise<boolean> {
+  const started = await db
+    .update(jobs)
+    .set({ status: "running", started_at: now, heartbeat_at: now })
+    .where(and(eq(jobs.id, id), eq(jobs.status, "queued")))
+    .returning({ id: jobs.id });
+  return started.length === 1;
+}
+
+export async function jobById(db: Db, id: number): Promise<JobRow | undefined> {
+  return (await db.select().from(jobs).where(eq(jobs.id, id)))[0];
 }
 
 /** Renews the lease; false when the job is no longer running (cancelled, or declared dead), so the run stops. */

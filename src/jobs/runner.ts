@@ -6,20 +6,20 @@
 import { eq } from "drizzle-orm";
 import { runCheckJob, type CheckJobDeps } from "../check/check-job.ts";
 import type { Db } from "../db/connect.ts";
-import { classes, items, jobs, sources, scrapers } from "../db/schema.ts";
+import { classes, items, sources, scrapers } from "../db/schema.ts";
 import { DscraperError, NotFoundError } from "../errors.ts";
 import { runOptionsSchema } from "../model/run-options.ts";
 import { moveRuntime } from "../schedule/move.ts";
 import { runCrawlJob, type CrawlJobDeps } from "./crawl-job.ts";
 import { storedDefinitions } from "./definitions.ts";
-import { finishJob, type JobRow } from "./records.ts";
+import { finishJob, jobById, type JobRow } from "./records.ts";
 
 export type RunnerDeps = CrawlJobDeps & Pick<CheckJobDeps, "store">;
 
 /** Runs job `jobId` if it is still queued; returns its final row (undefined when there was nothing to run). */
 export async function runQueuedJob(deps: RunnerDeps, jobId: number, signal: AbortSignal): Promise<JobRow | undefined> {
   const db = deps.database.db;
-  const [job] = await db.select().from(jobs).where(eq(jobs.id, jobId));
+  const job = await jobById(db, jobId);
   // Re-delivered, cancelled meanwhile, or declared dead: someone else has dealt with it.
   if (!job || job.status !== "queued") return undefined;
   let finished: JobRow | undefined;

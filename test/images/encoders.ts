@@ -3,7 +3,12 @@
  * with a clear code before every pixel, so codes keep one width), JPEG and lossless WebP from photon, and the
  * well-known 1×1 WebP test images for the lossy and extended variants photon cannot write.
  */
-import * as photon from "@cf-wasm/photon/node";
+import * as photon from "@cf-wasm/photon/others";
+import { loadPhoton } from "../../cli/photon.ts";
+
+// The binary's loader initialises the package's one wasm instance; `node`, the package's self-initialising entry,
+// would refuse to load after it (tests share one module registry).
+await loadPhoton();
 
 export type Rgba = readonly [number, number, number, number];
 

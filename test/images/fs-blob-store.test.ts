@@ -3,7 +3,7 @@
  * files, and what a failure or a crash in the middle of a write leaves.
  */
 import { describe, expect, test } from "bun:test";
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { DEFAULT_IMAGES_DIR, FsBlobStore } from "../../cli/fs-blob-store.ts";
@@ -109,6 +109,38 @@ describe("FsBlobStore on disk", () => {
     await expect(store.get(temp)).rejects.toBeInstanceOf(BlobKeyError);
     await store.put("full/x.jpg", text("new content"), "image/jpeg");
     expect(await store.get("full/x.jpg")).toEqual(text("new content"));
+  });
+
+  test("a put that returned survives the process being killed (no fsync: the kernel has the file)", async () => {
+    const root = join(tempDir(), "images");
+    const script = join(tempDir(), "killed-after-put.ts");
+    writeFileSync(
+      script,
+      `import { FsBlobStore } from ${JSON.stringify(join(ROOT, "cli/fs-blob-store.ts"))};
+       await new FsBlobStore(${JSON.stringify(root)}).put("full/x.jpg", new Uint8Array(1 << 20).fill(7), "image/jpeg");
+       console.log("put");
+       await new Promise(() => {});`,
+    );
+    const child = Bun.spawn([process.execPath, script], { stdout: "pipe", stderr: "inherit" });
+    const { value } = await child.stdout.getReader().read();
+    expect(new TextDecoder().decode(value)).toContain("put");
+    child.kill("SIGKILL");
+    await child.exited;
+    expect(filesUnder(root)).toEqual(["full/x.jpg"]);
+    expect(readFileSync(join(root, "full/x.jpg"))).toEqual(Buffer.alloc(1 << 20, 7));
+  });
+
+  test("a folder removed behind the store's back is made again by the next put", async () => {
+    const root = join(tempDir(), "images");
+    const store = new FsBlobStore(root);
+    await store.put("thumbs/small/a.jpg", text("a"), "image/jpeg");
+    rmSync(join(root, "thumbs"), { recursive: true });
+    await store.put("thumbs/small/b.jpg", text("b"), "image/jpeg");
+    expect(filesUnder(root)).toEqual(["thumbs/small/b.jpg"]);
+    // A folder that cannot be made (a file is in the way) is an error, and leaves nothing behind.
+    writeFileSync(join(root, "full"), "a file");
+    await expect(store.put("full/c.jpg", text("c"), "image/jpeg")).rejects.toThrow();
+    expect(filesUnder(root).sort()).toEqual(["full", "thumbs/small/b.jpg"]);
   });
 
   test("list skips hidden files and does not follow into hidden folders", async () => {

@@ -4,7 +4,7 @@
  */
 import { beforeAll, describe, expect, test } from "bun:test";
 import { createHash } from "node:crypto";
-import { initPhoton } from "@cf-wasm/photon/node";
+import { initPhoton } from "@cf-wasm/photon/others";
 import { FsBlobStore } from "../../cli/fs-blob-store.ts";
 import { loadPhoton } from "../../cli/photon.ts";
 import { DscraperError, ValidationError } from "../../src/errors.ts";
@@ -13,7 +13,7 @@ import { fileNameOfKey, imageFileName, imageKeys, imageTargets, isImageFileName 
 import { assertComplete, probeImage, type ImageHeader } from "../../src/images/probe.ts";
 import { parseImageSettings, parseThumbs, type ImageSettingsInput } from "../../src/images/settings.ts";
 import { deleteImageFiles, findStoredImage, storeImage } from "../../src/images/store-image.ts";
-import { fitInside, type Photon, type PhotonImageHandle } from "../../src/images/thumbnail.ts";
+import { fitInside, renderInline, type Photon, type PhotonImageHandle } from "../../src/images/thumbnail.ts";
 import type { BlobStore } from "../../src/ports.ts";
 import { tempDir } from "../support/temp.ts";
 import {
@@ -456,7 +456,7 @@ describe("storeImage", () => {
   ])("%s", async (_, input, files) => {
     const { store, all } = countingStore();
     const spy = spyPhoton();
-    const result = await storeImage(F.png, URL_A, parseImageSettings(input), store, spy.photon);
+    const result = await storeImage(F.png, URL_A, parseImageSettings(input), store, renderInline(spy.photon));
     const fileName = `${sha1(URL_A)}.jpg`;
     const keys = files.map(([folder]) => `${folder}${fileName}`);
     expect(result).toEqual({ fileName, keys, written: keys });
@@ -485,7 +485,7 @@ describe("storeImage", () => {
     const { store } = countingStore();
     const spy = spyPhoton();
     const settings = parseImageSettings({ format: "ALL", thumbs: { small: [170, 170] } });
-    const { keys } = await storeImage(bytes(), URL_A, settings, store, spy.photon);
+    const { keys } = await storeImage(bytes(), URL_A, settings, store, renderInline(spy.photon));
     const full = (await store.get(keys[0]!))!;
     expect(decoded(full)).toMatchObject({ width, height });
     const thumb = fitInside(width, height, 170, 170);
@@ -495,7 +495,7 @@ describe("storeImage", () => {
 
   test("a GIF gives its first frame", async () => {
     const { store } = countingStore();
-    const { keys } = await storeImage(F.gifTwoFrames, URL_A, parseImageSettings({}), store, photon);
+    const { keys } = await storeImage(F.gifTwoFrames, URL_A, parseImageSettings({}), store, renderInline(photon));
     const [r, g, b] = decoded((await store.get(keys[0]!))!, [4, 3]).rgba;
     expect(r).toBeGreaterThan(200); // frame 1 is red, frame 2 blue
     expect(b).toBeLessThan(60);
@@ -509,7 +509,7 @@ describe("storeImage", () => {
   ])("transparent pixels of a %s become white, opaque ones keep their colour", async (_, bytes, clear, opaque) => {
     const { store } = countingStore();
     const spy = spyPhoton();
-    const { keys } = await storeImage(bytes(), URL_A, parseImageSettings({}), store, spy.photon);
+    const { keys } = await storeImage(bytes(), URL_A, parseImageSettings({}), store, renderInline(spy.photon));
     const jpg = (await store.get(keys[0]!))!;
     for (const channel of decoded(jpg, clear).rgba.slice(0, 3)) expect(channel).toBeGreaterThan(240);
     expect(decoded(jpg, opaque).rgba.slice(0, 3).some((c) => c < 100)).toBe(true);
@@ -520,7 +520,7 @@ describe("storeImage", () => {
     const { store } = countingStore();
     const spy = spyPhoton();
     const settings = parseImageSettings({ format: "ALL", thumbs: { big: [1000, 1000], huge: [2000, 900] } });
-    const { keys } = await storeImage(F.png, URL_A, settings, store, spy.photon);
+    const { keys } = await storeImage(F.png, URL_A, settings, store, renderInline(spy.photon));
     for (const key of keys) expect(decoded((await store.get(key))!)).toMatchObject({ width: 600, height: 400 });
     expect(spy.stats.jpegs).toBe(1);
   });
@@ -529,7 +529,7 @@ describe("storeImage", () => {
     const sizes: number[] = [];
     for (const jpegQuality of [20, 95]) {
       const { store } = countingStore();
-      const { keys } = await storeImage(F.png, URL_A, parseImageSettings({ jpegQuality }), store, photon);
+      const { keys } = await storeImage(F.png, URL_A, parseImageSettings({ jpegQuality }), store, renderInline(photon));
       sizes.push((await store.get(keys[0]!))!.length);
     }
     expect(sizes[0]!).toBeLessThan(sizes[1]! / 2);
@@ -540,23 +540,23 @@ describe("storeImage", () => {
     const spy = spyPhoton();
     const settings = parseImageSettings({ format: "ALL", thumbs: { small: [170, 170] } });
     expect(await findStoredImage(URL_A, settings, store)).toBeUndefined();
-    const first = await storeImage(F.png, URL_A, settings, store, spy.photon);
+    const first = await storeImage(F.png, URL_A, settings, store, renderInline(spy.photon));
     expect(first.written).toHaveLength(2);
-    const second = await storeImage(F.png, URL_A, settings, store, spy.photon);
+    const second = await storeImage(F.png, URL_A, settings, store, renderInline(spy.photon));
     expect(second).toEqual({ ...first, written: [] });
     expect(puts).toHaveLength(2);
     expect(spy.stats.decodes).toBe(1);
     expect(await findStoredImage(URL_A, settings, store)).toEqual(second);
     // Even bytes that would be refused: the file of that URL is already there.
-    expect((await storeImage(new Uint8Array([1, 2, 3]), URL_A, settings, store, spy.photon)).written).toEqual([]);
+    expect((await storeImage(new Uint8Array([1, 2, 3]), URL_A, settings, store, renderInline(spy.photon))).written).toEqual([]);
   });
 
   test("an image with only some of its files present is written again in full", async () => {
     const { store, puts } = countingStore();
     const settings = parseImageSettings({ format: "ALL", thumbs: { small: [170, 170] } });
-    const first = await storeImage(F.png, URL_A, settings, store, photon);
+    const first = await storeImage(F.png, URL_A, settings, store, renderInline(photon));
     await store.delete(first.keys[1]!);
-    const again = await storeImage(F.png, URL_A, settings, store, photon);
+    const again = await storeImage(F.png, URL_A, settings, store, renderInline(photon));
     expect(again.written).toEqual(first.keys);
     expect(puts).toHaveLength(4);
   });
@@ -581,7 +581,7 @@ describe("storeImage", () => {
       const { store, all } = countingStore();
       const spy = spyPhoton();
       const before = wasmMemory.buffer.byteLength;
-      const e = await refusal(storeImage(bytes(), URL_A, parseImageSettings(input), store, spy.photon));
+      const e = await refusal(storeImage(bytes(), URL_A, parseImageSettings(input), store, renderInline(spy.photon)));
       expect(e.kind).toBe(kind);
       expect(e.message).toContain(message);
       expect(e).toBeInstanceOf(DscraperError);
@@ -597,7 +597,7 @@ describe("storeImage", () => {
     const { store, all } = countingStore();
     const spy = spyPhoton({ failJpegAfter: 1 });
     const settings = parseImageSettings({ format: "ALL", thumbs: { small: [170, 170] } });
-    await expect(storeImage(F.png, URL_A, settings, store, spy.photon)).rejects.toThrow("injected encoder failure");
+    await expect(storeImage(F.png, URL_A, settings, store, renderInline(spy.photon))).rejects.toThrow("injected encoder failure");
     expect(spy.stats.created).toBe(2); // the decoded image and its thumbnail, whose encoding failed
     expect(spy.stats.live.size).toBe(0);
     expect(await all()).toEqual([]);
@@ -614,13 +614,13 @@ describe("storeImage", () => {
       },
     };
     const settings = parseImageSettings({ format: "ALL", thumbs: { small: [170, 170] } });
-    await expect(storeImage(F.png, URL_A, settings, failing, photon)).rejects.toThrow("bucket unavailable");
+    await expect(storeImage(F.png, URL_A, settings, failing, renderInline(photon))).rejects.toThrow("bucket unavailable");
     expect(await all()).toEqual([]);
   });
 
   test("a relative URL is refused before anything else", async () => {
     const { store } = countingStore();
-    await expect(storeImage(F.png, "/a.png", parseImageSettings({}), store, photon)).rejects.toBeInstanceOf(TypeError);
+    await expect(storeImage(F.png, "/a.png", parseImageSettings({}), store, renderInline(photon))).rejects.toBeInstanceOf(TypeError);
   });
 });
 
@@ -632,8 +632,8 @@ describe("deleteImageFiles", () => {
   ])("removes exactly the image's files (%s)", async (_, input) => {
     const { store, all } = countingStore();
     const settings = parseImageSettings(input);
-    const a = await storeImage(F.png, URL_A, settings, store, photon);
-    const b = await storeImage(F.jpeg, URL_B, settings, store, photon);
+    const a = await storeImage(F.png, URL_A, settings, store, renderInline(photon));
+    const b = await storeImage(F.jpeg, URL_B, settings, store, renderInline(photon));
     expect(await deleteImageFiles(a.fileName, settings, store)).toEqual(a.keys);
     expect(await all()).toEqual([...b.keys].sort());
     expect(await deleteImageFiles(a.fileName, settings, store)).toEqual(a.keys); // again: nothing left, no error
@@ -643,7 +643,7 @@ describe("deleteImageFiles", () => {
   test("a value that is not a file name (the URL an attr keeps when nothing was stored) removes nothing", async () => {
     const { store, all } = countingStore();
     const settings = parseImageSettings({});
-    const a = await storeImage(F.png, URL_A, settings, store, photon);
+    const a = await storeImage(F.png, URL_A, settings, store, renderInline(photon));
     expect(await deleteImageFiles(URL_A, settings, store)).toEqual([]);
     expect(await deleteImageFiles("../../etc/passwd", settings, store)).toEqual([]);
     expect(await all()).toEqual(a.keys);
