@@ -10,6 +10,7 @@ import { build } from "../../cli/build.ts";
 import { loadPhoton } from "../../cli/photon.ts";
 import { imageFileName } from "../../src/images/keys.ts";
 import { runProcess } from "../support/cli.ts";
+import { picturesBundle } from "../support/crawl.ts";
 import { html, startSite } from "../support/site.ts";
 import { tempDir } from "../support/temp.ts";
 import { gradient, jpeg, pixels, png, pngClaiming } from "./encoders.ts";
@@ -43,23 +44,7 @@ describe("images in the compiled binary", () => {
   test("a crawl converts and stores its images on the worker thread, from an empty folder", async () => {
     expect(readdirSync(folder)).toEqual(["dscraper"]);
     site.set("/list", html(rows.map((r) => `<div class="p"><h2>${r.name}</h2><img src="${r.img}"></div>`).join("")));
-    const bundle = {
-      classes: [{ name: "P", attrs: [{ name: "base", attr_type: "B" }, { name: "name", attr_type: "S", id_field: true }, { name: "picture", attr_type: "I" }] }],
-      scrapers: [
-        {
-          name: "p",
-          class: "P",
-          status: "MANUAL",
-          page_types: [{ page_type: "MP" }],
-          elems: [
-            { attr: "base", x_path: "//div[@class='p']" },
-            { attr: "name", x_path: "h2/text()" },
-            { attr: "picture", x_path: "img/@src", mandatory: false },
-          ],
-        },
-      ],
-      sources: [{ name: "p", url: `${site.url}/list`, scraper: "p" }],
-    };
+    const bundle = picturesBundle(`${site.url}/list`, false);
     writeFileSync(join(folder, "b.json"), JSON.stringify(bundle));
     const r = await runProcess(
       [binary, "crawl", "p", "--bundle", "b.json", "--out", "items.jsonl", "--images-format", "ALL", "--thumbs", "small=170x170", "--delay-ms", "0", "--ignore-robots"],

@@ -18,7 +18,7 @@ import type { BundleInput } from "../../src/model/bundle.ts";
 import { runOptionsSchema } from "../../src/model/run-options.ts";
 import { systemClock, type Database } from "../../src/ports.ts";
 import { runCli } from "../support/cli.ts";
-import { store as storeBundle, storedItems, TEST_FETCH } from "../support/crawl.ts";
+import { picturesBundle, store as storeBundle, storedItems, TEST_FETCH } from "../support/crawl.ts";
 import { html, startSite } from "../support/site.ts";
 import { tempDatabase, tempDir } from "../support/temp.ts";
 import { gradient, jpeg, pixels, png } from "./encoders.ts";
@@ -40,26 +40,7 @@ function products(rows: { name: string; img?: string; title?: boolean }[], manda
     path,
     html(rows.map((r) => `<div class="p">${r.title === false ? "" : `<h2>${r.name}</h2>`}${r.img ? `<img src="${r.img}">` : ""}</div>`).join("")),
   );
-  return {
-    path,
-    bundle: {
-      classes: [{ name: "P", attrs: [{ name: "base", attr_type: "B" }, { name: "name", attr_type: "S", id_field: true }, { name: "picture", attr_type: "I" }] }],
-      scrapers: [
-        {
-          name: "p",
-          class: "P",
-          status: "MANUAL",
-          page_types: [{ page_type: "MP" }],
-          elems: [
-            { attr: "base", x_path: "//div[@class='p']" },
-            { attr: "name", x_path: "h2/text()" },
-            { attr: "picture", x_path: "img/@src", mandatory: mandatoryImage },
-          ],
-        },
-      ],
-      sources: [{ name: "p", url: `${site.url}${path}`, scraper: "p" }],
-    },
-  };
+  return { path, bundle: picturesBundle(`${site.url}${path}`, mandatoryImage) };
 }
 
 async function crawl(database: Database, dir: string, settings: ImageSettingsInput = {}, options: Record<string, unknown> = {}) {

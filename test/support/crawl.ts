@@ -62,3 +62,27 @@ export async function storedItems(database: Database): Promise<Record<string, un
   const r = await database.client.execute("SELECT data FROM items ORDER BY id");
   return r.rows.map((row) => JSON.parse(String(row.data)) as Record<string, unknown>);
 }
+
+/**
+ * Products with a picture each, as the image tests crawl them: one list page at `url` whose `div.p` blocks hold
+ * `h2` (the name, the id field) and `img/@src` (the picture, an IMAGE attr).
+ */
+export function picturesBundle(url: string, mandatoryImage: boolean): BundleInput {
+  return {
+    classes: [{ name: "P", attrs: [{ name: "base", attr_type: "B" }, { name: "name", attr_type: "S", id_field: true }, { name: "picture", attr_type: "I" }] }],
+    scrapers: [
+      {
+        name: "p",
+        class: "P",
+        status: "MANUAL",
+        page_types: [{ page_type: "MP" }],
+        elems: [
+          { attr: "base", x_path: "//div[@class='p']" },
+          { attr: "name", x_path: "h2/text()" },
+          { attr: "picture", x_path: "img/@src", mandatory: mandatoryImage },
+        ],
+      },
+    ],
+    sources: [{ name: "p", url, scraper: "p" }],
+  };
+}
