@@ -4,7 +4,7 @@
  * logging. `close()` stops the image threads.
  */
 import { Fetcher } from "../src/crawl/fetcher.ts";
-import type { LogSink } from "../src/jobs/log.ts";
+import { levelAtLeast, type LogSink } from "../src/jobs/log.ts";
 import type { RunnerDeps } from "../src/jobs/runner.ts";
 import { systemClock, type Database } from "../src/ports.ts";
 import type { FlagValues } from "./args.ts";
@@ -44,11 +44,11 @@ export function runnerDeps(ctx: Context, flags: FlagValues<typeof JOB_FLAGS>, da
   };
 }
 
-/** Log records as JSON lines on stderr, from WARNING up (INFO too with `verbose`). */
+/** Log records as JSON lines on stderr, from WARNING up (every level with `verbose`). */
 export function stderrSink(options: { quiet: boolean; verbose?: boolean }): LogSink {
   return (record) => {
     if (options.quiet) return;
-    if (!options.verbose && (record.level === "DEBUG" || record.level === "INFO")) return;
+    if (!levelAtLeast(record.level, options.verbose ? "DEBUG" : "WARNING")) return;
     process.stderr.write(`${JSON.stringify(record)}\n`);
   };
 }

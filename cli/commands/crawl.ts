@@ -1,5 +1,5 @@
 import { importBundle } from "../../src/bundle/import.ts";
-import { runCrawlJob } from "../../src/jobs/crawl-job.ts";
+import { runCrawlJob, type CrawlJobStats } from "../../src/jobs/crawl-job.ts";
 import { moveAfterRun, runSucceeded } from "../../src/jobs/runner.ts";
 import { bundleDefinitions, storedDefinitions, type CrawlDefinitions } from "../../src/jobs/definitions.ts";
 import { zodIssues } from "../../src/model/issues.ts";
@@ -81,7 +81,7 @@ export default defineCommand({
       await writer?.close();
     }
     ctx.printJson(jobJson(job));
-    const stats = job.stats as { pages: Record<string, number>; items: { valid: number; saved: number; updated: number; unchanged: number; dropped: Record<string, number> }; items_read: number; errors: Record<string, number> };
+    const stats = job.stats as unknown as CrawlJobStats;
     ctx.print(`job ${job.id} ${job.status}${job.error ? `: ${job.error}` : ""}`);
     ctx.print(`  pages: ${stats.pages.main} main, ${stats.pages.follow} follow, ${stats.pages.detail} detail, ${stats.pages.not_modified} not modified, ${stats.pages.failed} failed`);
     const dropped = Object.entries(stats.items.dropped).map(([why, n]) => `${n} ${why}`);

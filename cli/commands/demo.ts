@@ -1,5 +1,5 @@
 import { importBundle } from "../../src/bundle/import.ts";
-import { runCrawlJob } from "../../src/jobs/crawl-job.ts";
+import { runCrawlJob, type CrawlJobStats } from "../../src/jobs/crawl-job.ts";
 import { storedDefinitions } from "../../src/jobs/definitions.ts";
 import { runOptionsSchema } from "../../src/model/run-options.ts";
 import { systemClock } from "../../src/ports.ts";
@@ -34,7 +34,7 @@ export default defineCommand({
       const job = await runCrawlJob(deps, await storedDefinitions(database.db, "quotes"), runOptionsSchema.parse({}), { scheduled: false, updateSchedule: false }, new AbortController().signal).finally(
         () => deps.close(),
       );
-      const stats = job.stats as { items: { saved: number; unchanged: number }; items_read: number; pages: { main: number; follow: number; detail: number } };
+      const stats = job.stats as unknown as CrawlJobStats;
       const items = await database.client.execute("SELECT id, data FROM items ORDER BY id LIMIT 3");
       const count = Number((await database.client.execute("SELECT count(*) AS n FROM items")).rows[0]!.n);
       ctx.printJson({ job: { id: job.id, status: job.status, stats: job.stats }, items: count });

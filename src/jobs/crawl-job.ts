@@ -5,7 +5,7 @@
  * its log rows and stats.
  */
 import { eq, sql } from "drizzle-orm";
-import { crawl, type CrawlStats, type ValidatorCache } from "../crawl/crawler.ts";
+import { crawl, type CrawlProgress, type CrawlStats, type ValidatorCache } from "../crawl/crawler.ts";
 import type { Fetcher } from "../crawl/fetcher.ts";
 import { ItemPipeline, type PipelineCounts } from "../crawl/pipeline.ts";
 import { planMainPages } from "../crawl/planner.ts";
@@ -19,7 +19,6 @@ import type { Clock, Database } from "../ports.ts";
 import { refuseUnrunnable, type CrawlDefinitions } from "./definitions.ts";
 import { JobLog, type JobLogOptions } from "./log.ts";
 import { createJob, finishJob, heartbeat, HEARTBEAT_MS, jobById, startJob, type JobRow } from "./records.ts";
-import type { CrawlProgress } from "../crawl/crawler.ts";
 
 export interface CrawlJobDeps {
   database: Database;

@@ -7,7 +7,7 @@ import { and, eq, inArray, lt, sql } from "drizzle-orm";
 import { ConflictError } from "../errors.ts";
 import type { Db } from "../db/connect.ts";
 import { jobs, sources } from "../db/schema.ts";
-import type { JobKind, JobStatus } from "../model/enums.ts";
+import { ACTIVE_JOB_STATUSES, type JobKind, type JobStatus } from "../model/enums.ts";
 
 /** A running job renews its lease this often… */
 export const HEARTBEAT_MS = 10_000;
@@ -31,7 +31,7 @@ export async function expireDeadJobs(db: Db, now: Date): Promise<number> {
   const expired = await db
     .update(jobs)
     .set({ status: "failed", error: "lease expired: the process running this job stopped renewing it", finished_at: now })
-    .where(and(inArray(jobs.status, ["queued", "running"]), lt(jobs.heartbeat_at, new Date(now.getTime() - LEASE_MS))))
+    .where(and(inArray(jobs.status, [...ACTIVE_JOB_STATUSES]), lt(jobs.heartbeat_at, new Date(now.getTime() - LEASE_MS))))
     .returning({ id: jobs.id });
   return expired.length;
 }
@@ -68,7 +68,7 @@ async function conflictFor(db: Db, job: NewJob): Promise<ConflictError> {
     .where(
       and(
         eq(jobs.kind, job.kind),
-        inArray(jobs.status, ["queued", "running"]),
+        inArray(jobs.status, [...ACTIVE_JOB_STATUSES]),
         byItem ? eq(jobs.item_id, job.item_id ?? -1) : eq(jobs.source_id, job.source_id ?? -1),
       ),
     );
@@ -117,7 +117,7 @@ export async function cancelJob(db: Db, id: number, now: Date): Promise<JobRow |
   const [row] = await db
     .update(jobs)
     .set({ status: "cancelled", finished_at: now, error: "cancelled" })
-    .where(and(eq(jobs.id, id), inArray(jobs.status, ["queued", "running"])))
+    .where(and(eq(jobs.id, id), inArray(jobs.status, [...ACTIVE_JOB_STATUSES])))
     .returning();
   return row;
 }

@@ -4,13 +4,13 @@
  * the Worker alike — and, for scheduled jobs, moves the runtime afterwards, whatever the run's outcome.
  */
 import { eq } from "drizzle-orm";
-import { runCheckJob, type CheckJobDeps } from "../check/check-job.ts";
+import { runCheckJob, type CheckJobDeps, type CheckStats } from "../check/check-job.ts";
 import type { Db } from "../db/connect.ts";
 import { classes, items, sources, scrapers } from "../db/schema.ts";
 import { DscraperError, NotFoundError } from "../errors.ts";
 import { runOptionsSchema } from "../model/run-options.ts";
 import { moveRuntime } from "../schedule/move.ts";
-import { runCrawlJob, type CrawlJobDeps } from "./crawl-job.ts";
+import { runCrawlJob, type CrawlJobDeps, type CrawlJobStats } from "./crawl-job.ts";
 import { storedDefinitions } from "./definitions.ts";
 import { finishJob, jobById, type JobRow } from "./records.ts";
 
@@ -52,8 +52,8 @@ export async function runQueuedJob(deps: RunnerDeps, jobId: number, signal: Abor
  */
 export function runSucceeded(job: JobRow): boolean {
   if (job.status !== "succeeded") return false;
-  if (job.kind === "check") return (job.stats as { action?: string }).action === "deleted";
-  const counts = (job.stats as { items?: { saved?: number; updated?: number } }).items;
+  if (job.kind === "check") return (job.stats as Partial<CheckStats>).action === "deleted";
+  const counts = (job.stats as Partial<CrawlJobStats>).items;
   return (counts?.saved ?? 0) > 0 || (counts?.updated ?? 0) > 0;
 }
 
