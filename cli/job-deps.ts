@@ -3,7 +3,7 @@
  * the process's jobs (so per-host politeness holds across them), the image store with photon on worker threads,
  * logging. `close()` stops the image threads.
  */
-import { Fetcher } from "../src/crawl/fetcher.ts";
+import { Fetcher } from "../src/fetch/fetcher.ts";
 import { levelAtLeast, type LogSink } from "../src/jobs/log.ts";
 import type { RunnerDeps } from "../src/jobs/runner.ts";
 import { systemClock, type Database } from "../src/ports.ts";

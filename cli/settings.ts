@@ -2,7 +2,7 @@
  * The configuration rows of INTERFACE.md that concern fetching and logging: flags, their environment variables and
  * defaults, in one place, turned into the core's settings.
  */
-import { DEFAULT_FETCH_SETTINGS, type FetchSettings } from "../src/crawl/fetcher.ts";
+import { DEFAULT_FETCH_SETTINGS, type FetchSettings } from "../src/fetch/fetcher.ts";
 import { parseImageSettings, parseThumbs, type ImageSettings } from "../src/images/settings.ts";
 import { logLevelSchema, type LogLevel } from "../src/model/enums.ts";
 import { UsageError, type FlagSpecs, type FlagValues } from "./args.ts";

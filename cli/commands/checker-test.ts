@@ -1,5 +1,5 @@
 import { findScraper, testCheckers, type CheckerTestReport, type CheckerTestResult } from "../../src/check/checker-test.ts";
-import { Fetcher } from "../../src/crawl/fetcher.ts";
+import { Fetcher } from "../../src/fetch/fetcher.ts";
 import { NotFoundError } from "../../src/errors.ts";
 import { defineCommand } from "../command.ts";
 import { FETCH_FLAGS, fetchSettings } from "../settings.ts";

@@ -1,5 +1,5 @@
 import { scrapersWithCheckers, testCheckers } from "../../src/check/checker-test.ts";
-import { Fetcher } from "../../src/crawl/fetcher.ts";
+import { Fetcher } from "../../src/fetch/fetcher.ts";
 import { checkerTestsAlert } from "../../src/check/alerts.ts";
 import { defineCommand } from "../command.ts";
 import { deliver, NOTIFY_FLAGS, notifierOf } from "../notify.ts";

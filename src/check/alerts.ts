@@ -3,7 +3,7 @@
  * The alerts of the monitoring commands, built in one place for the CLI commands, `serve`'s daily round and (later)
  * the Worker's cron: which results are failures, and how they are announced.
  */
-import type { Fetcher } from "../crawl/fetcher.ts";
+import type { Fetcher } from "../fetch/fetcher.ts";
 import type { Db } from "../db/connect.ts";
 import type { Alert, Clock, Notifier } from "../ports.ts";
 import { scrapersWithCheckers, testCheckers, type CheckerTestReport } from "./checker-test.ts";

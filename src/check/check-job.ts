@@ -7,8 +7,8 @@
  * the 404 count; the runtime's next time moves elsewhere, only for scheduled runs.
  */
 import { and, eq } from "drizzle-orm";
-import type { Fetcher, PageRequest } from "../crawl/fetcher.ts";
-import { FetchError } from "../crawl/fetcher.ts";
+import type { Fetcher, PageRequest } from "../fetch/fetcher.ts";
+import { FetchError } from "../fetch/fetcher.ts";
 import { buildRequest, requestKey } from "../crawl/request.ts";
 import type { Db } from "../db/connect.ts";
 import { deleteItems } from "../db/items.ts";

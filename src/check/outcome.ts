@@ -4,8 +4,8 @@
  * request is made by the caller.
  */
 import { parsePage } from "../extract/document.ts";
-import { compileJsonPath } from "../extract/jsonpath.ts";
-import { compileXPath } from "../extract/xpath.ts";
+import { compileJsonPath } from "../expressions/jsonpath.ts";
+import { compileXPath } from "../expressions/xpath.ts";
 import type { Checker } from "../model/checker.ts";
 import type { ContentType } from "../model/page-type.ts";
 

@@ -11,13 +11,13 @@
 import { parsePage, type Page } from "../extract/document.ts";
 import { compileExtractor, type Values } from "../extract/extractor.ts";
 import { absoluteUrl, fill } from "../extract/placeholders.ts";
-import type { ProcessorEnv } from "../extract/processors.ts";
+import type { ProcessorEnv } from "../expressions/processors.ts";
 import type { RunOptions } from "../model/run-options.ts";
 import type { ScrapedClassBody } from "../model/scraped-class.ts";
 import type { ScraperBody } from "../model/scraper.ts";
 import type { PageType } from "../model/page-type.ts";
 import type { LogLevel } from "../model/enums.ts";
-import { FetchError, type Fetcher, type PageRequest, type PageResponse } from "./fetcher.ts";
+import { FetchError, type Fetcher, type PageRequest, type PageResponse } from "../fetch/fetcher.ts";
 import { planMainPages } from "./planner.ts";
 import { buildRequest, requestKey, UnsupportedRequestError } from "./request.ts";
 

@@ -5,7 +5,7 @@
  */
 import { fill, fillRecord, type Vars } from "../extract/placeholders.ts";
 import type { PageType } from "../model/page-type.ts";
-import type { PageRequest } from "./fetcher.ts";
+import type { PageRequest } from "../fetch/fetcher.ts";
 
 /** A page type that the crawl cannot honour (rather than silently ignore). */
 export class UnsupportedRequestError extends Error {

@@ -9,10 +9,10 @@ import type { ScrapedClassBody } from "../model/scraped-class.ts";
 import type { ScraperBody } from "../model/scraper.ts";
 import { absoluteUrl } from "./placeholders.ts";
 import type { Page } from "./document.ts";
-import { compileJsonPath } from "./jsonpath.ts";
-import { processValues, usesStatic, type AttrProcessing, type ProcessorEnv } from "./processors.ts";
-import { applyRegex, compileRegex } from "./regex.ts";
-import { compileXPath } from "./xpath.ts";
+import { compileJsonPath } from "../expressions/jsonpath.ts";
+import { processValues, usesStatic, type AttrProcessing, type ProcessorEnv } from "../expressions/processors.ts";
+import { applyRegex, compileRegex } from "../expressions/regex.ts";
+import { compileXPath } from "../expressions/xpath.ts";
 
 export type Value = string | string[];
 /** The values read for one item, by attr name; an attr with nothing left after processing is absent. */

@@ -4,7 +4,7 @@
  * (with the image byte cap), stored, and shared by every item that uses it. A file already in the store is not
  * downloaded again.
  */
-import type { Fetcher } from "../crawl/fetcher.ts";
+import type { Fetcher } from "../fetch/fetcher.ts";
 import type { BlobStore } from "../ports.ts";
 import { ImageError } from "./errors.ts";
 import { imageFileName } from "./keys.ts";

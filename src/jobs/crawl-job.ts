@@ -6,12 +6,12 @@
  */
 import { eq, sql } from "drizzle-orm";
 import { crawl, type CrawlProgress, type CrawlStats, type ValidatorCache } from "../crawl/crawler.ts";
-import type { Fetcher } from "../crawl/fetcher.ts";
+import type { Fetcher } from "../fetch/fetcher.ts";
 import { ItemPipeline, type PipelineCounts } from "../crawl/pipeline.ts";
 import { planMainPages } from "../crawl/planner.ts";
 import { UnsupportedRequestError } from "../crawl/request.ts";
 import { ImageDownloads, type ImageDeps } from "../images/downloads.ts";
-import type { ProcessorEnv } from "../extract/processors.ts";
+import type { ProcessorEnv } from "../expressions/processors.ts";
 import type { Db } from "../db/connect.ts";
 import { page_validators } from "../db/schema.ts";
 import type { RunOptions } from "../model/run-options.ts";

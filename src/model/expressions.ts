@@ -3,9 +3,9 @@
  * Whether an elem's, follow link's or checker's expression can be evaluated on the page it runs on: XPath on
  * HTML and XML pages, JSONPath on JSON pages. Compiling here is the same compiling a run does.
  */
-import { compileJsonPath } from "../extract/jsonpath.ts";
-import { compileRegex } from "../extract/regex.ts";
-import { compileXPath } from "../extract/xpath.ts";
+import { compileJsonPath } from "../expressions/jsonpath.ts";
+import { compileRegex } from "../expressions/regex.ts";
+import { compileXPath } from "../expressions/xpath.ts";
 import type { ContentType } from "./page-type.ts";
 
 /** The reason `expression` is unusable on a `contentType` page, or undefined. */

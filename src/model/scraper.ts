@@ -5,7 +5,7 @@
  * that need its class.
  */
 import { z } from "zod";
-import { checkProcessorContext, isBuiltinProcessor, usesStatic } from "../extract/processors.ts";
+import { checkProcessorContext, isBuiltinProcessor, usesStatic } from "../expressions/processors.ts";
 import type { Attr } from "./attr.ts";
 import { checkerSchema } from "./checker.ts";
 import { nameSchema, periodSchema, positiveIntOrNull } from "./common.ts";

@@ -725,7 +725,7 @@ describe("jobs and logs", () => {
     // a run with a small limit keeps only the newest rows of the scraper
     const { runCrawlJob } = await import("../../src/jobs/crawl-job.ts");
     const { storedDefinitions } = await import("../../src/jobs/definitions.ts");
-    const { Fetcher } = await import("../../src/crawl/fetcher.ts");
+    const { Fetcher } = await import("../../src/fetch/fetcher.ts");
     const { TEST_FETCH } = await import("../support/crawl.ts");
     await runCrawlJob(
       { database, fetcher: new Fetcher(TEST_FETCH), clock: { now: () => new Date() }, env: { timeZone: "UTC", now: () => new Date() }, log: { level: "ERROR", limit: 2, sink: () => {} }, conditionalRequests: false },

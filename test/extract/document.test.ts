@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { ContentTypeError, pageKind, parsePage, ParseError } from "../../src/extract/document.ts";
-import { compileXPath } from "../../src/extract/xpath.ts";
+import { compileXPath } from "../../src/expressions/xpath.ts";
 import type { ContentType } from "../../src/model/page-type.ts";
 
 describe("pageKind (SPEC.md §2)", () => {

@@ -7,7 +7,7 @@ import { readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { FsBlobStore } from "../../cli/fs-blob-store.ts";
 import { loadPhoton } from "../../cli/photon.ts";
-import { Fetcher } from "../../src/crawl/fetcher.ts";
+import { Fetcher } from "../../src/fetch/fetcher.ts";
 import { deleteItems } from "../../src/db/items.ts";
 import { imageFileName } from "../../src/images/keys.ts";
 import { parseImageSettings, type ImageSettingsInput } from "../../src/images/settings.ts";

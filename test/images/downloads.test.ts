@@ -6,7 +6,7 @@
 import { afterAll, describe, expect, test } from "bun:test";
 import { FsBlobStore } from "../../cli/fs-blob-store.ts";
 import { loadPhoton } from "../../cli/photon.ts";
-import { Fetcher } from "../../src/crawl/fetcher.ts";
+import { Fetcher } from "../../src/fetch/fetcher.ts";
 import { ImageDownloads } from "../../src/images/downloads.ts";
 import { imageFileName } from "../../src/images/keys.ts";
 import { parseImageSettings } from "../../src/images/settings.ts";

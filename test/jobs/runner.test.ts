@@ -1,6 +1,6 @@
 /** The queue consumer: runs a queued job by kind, and moves the schedule of scheduled runs whatever happens. */
 import { afterAll, describe, expect, test } from "bun:test";
-import { Fetcher } from "../../src/crawl/fetcher.ts";
+import { Fetcher } from "../../src/fetch/fetcher.ts";
 import { cancelJob, createJob } from "../../src/jobs/records.ts";
 import { runQueuedJob, type RunnerDeps } from "../../src/jobs/runner.ts";
 import { systemClock } from "../../src/ports.ts";

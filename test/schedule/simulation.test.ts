@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { eq } from "drizzle-orm";
 import { runCheckJob } from "../../src/check/check-job.ts";
-import { Fetcher } from "../../src/crawl/fetcher.ts";
+import { Fetcher } from "../../src/fetch/fetcher.ts";
 import { jobs, scheduler_runtimes } from "../../src/db/schema.ts";
 import { runQueuedJob, type RunnerDeps } from "../../src/jobs/runner.ts";
 import type { Clock, JobQueue } from "../../src/ports.ts";

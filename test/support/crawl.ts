@@ -1,6 +1,6 @@
 /** Running crawls in tests the way the CLI does, against a real database and a real test site. */
 import { importBundle } from "../../src/bundle/import.ts";
-import { DEFAULT_FETCH_SETTINGS, Fetcher, type FetchSettings } from "../../src/crawl/fetcher.ts";
+import { DEFAULT_FETCH_SETTINGS, Fetcher, type FetchSettings } from "../../src/fetch/fetcher.ts";
 import { runCrawlJob } from "../../src/jobs/crawl-job.ts";
 import { storedDefinitions } from "../../src/jobs/definitions.ts";
 import type { LogRecord } from "../../src/jobs/log.ts";

@@ -3,7 +3,7 @@
  * suite of Google's open-source parser (github.com/google/robotstxt), as far as they are RFC behaviour.
  */
 import { describe, expect, test } from "bun:test";
-import { normalizePath, parseRobots, productToken } from "../../src/crawl/robots.ts";
+import { normalizePath, parseRobots, productToken } from "../../src/fetch/robots.ts";
 
 type Case = [path: string, allowed: boolean];
 

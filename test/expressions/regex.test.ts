@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { applyRegex, compileRegex, RegexSyntaxError } from "../../src/extract/regex.ts";
+import { applyRegex, compileRegex, RegexSyntaxError } from "../../src/expressions/regex.ts";
 
 describe("applyRegex (reg_exp on one extracted string)", () => {
   const cases: [string, string, string[]][] = [

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { compileXPath, XPathSyntaxError } from "../../src/extract/xpath.ts";
+import { compileXPath, XPathSyntaxError } from "../../src/expressions/xpath.ts";
 
 describe("compileXPath", () => {
   const ok = ["//div[@class='quote']", "span/a/@href", "..//x", "normalize-space(//h1)", "//a[contains(@class, 'next')]/@href", "//*[local-name()='link']", "//a['not-a-function(']", "child::node()", "//p[position() < 3]/text()", "count(//li)"];

@@ -7,7 +7,7 @@ import {
   usesStatic,
   type AttrProcessing,
   type ProcessorEnv,
-} from "../../src/extract/processors.ts";
+} from "../../src/expressions/processors.ts";
 
 const envAt = (iso: string, timeZone = "UTC"): ProcessorEnv => ({ timeZone, now: () => new Date(iso) });
 const UTC = envAt("2024-06-15T12:00:00Z");

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { checkFormat, parseDateTime, parseDuration, type DateTimeFields } from "../../src/extract/datetime.ts";
+import { checkFormat, parseDateTime, parseDuration, type DateTimeFields } from "../../src/expressions/datetime.ts";
 
 const at = (
   year: number,

@@ -19,7 +19,7 @@ import {
   type FetchSettings,
   type PageRequest,
   type PageResponse,
-} from "../../src/crawl/fetcher.ts";
+} from "../../src/fetch/fetcher.ts";
 import { VERSION } from "../../src/version.ts";
 import {
   closedPort,

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { compileJsonPath, JsonPathSyntaxError } from "../../src/extract/jsonpath.ts";
+import { compileJsonPath, JsonPathSyntaxError } from "../../src/expressions/jsonpath.ts";
 
 const store = {
   store: {
