@@ -6,8 +6,6 @@ import { describe, expect, test } from "bun:test";
 import { ValidationError } from "../../src/errors.ts";
 import {
   AbortedError,
-  DEFAULT_FETCH_SETTINGS,
-  Fetcher,
   FetchError,
   InvalidUrlError,
   NetworkError,
@@ -15,11 +13,8 @@ import {
   RobotsDisallowedError,
   TimeoutError,
   TooLargeError,
-  type FetchEvent,
-  type FetchSettings,
-  type PageRequest,
-  type PageResponse,
-} from "../../src/fetch/fetcher.ts";
+} from "../../src/fetch/errors.ts";
+import { DEFAULT_FETCH_SETTINGS, Fetcher, type FetchEvent, type FetchSettings, type PageRequest, type PageResponse } from "../../src/fetch/fetcher.ts";
 import { VERSION } from "../../src/version.ts";
 import {
   closedPort,
