@@ -8,7 +8,7 @@
  */
 import { and, eq } from "drizzle-orm";
 import type { Fetcher, PageRequest } from "../fetch/fetcher.ts";
-import { FetchError } from "../fetch/fetcher.ts";
+import { FetchError } from "../fetch/errors.ts";
 import { buildRequest, requestKey } from "../crawl/request.ts";
 import type { Db } from "../db/connect.ts";
 import { deleteItems } from "../db/items.ts";

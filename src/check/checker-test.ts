@@ -6,7 +6,8 @@
  * exactly when a real check would act.
  */
 import { and, asc, eq, sql, type SQL } from "drizzle-orm";
-import { FetchError, type Fetcher, type PageRequest } from "../fetch/fetcher.ts";
+import { FetchError } from "../fetch/errors.ts";
+import type { Fetcher, PageRequest } from "../fetch/fetcher.ts";
 import { buildRequest, UnsupportedRequestError } from "../crawl/request.ts";
 import type { Db } from "../db/connect.ts";
 import { scrapers } from "../db/schema.ts";

@@ -17,7 +17,8 @@ import type { ScrapedClassBody } from "../model/scraped-class.ts";
 import type { ScraperBody } from "../model/scraper.ts";
 import type { PageType } from "../model/page-type.ts";
 import type { LogLevel } from "../model/enums.ts";
-import { FetchError, type Fetcher, type PageRequest, type PageResponse } from "../fetch/fetcher.ts";
+import { FetchError } from "../fetch/errors.ts";
+import type { Fetcher, PageRequest, PageResponse } from "../fetch/fetcher.ts";
 import { planMainPages } from "./planner.ts";
 import { buildRequest, requestKey, UnsupportedRequestError } from "./request.ts";
 

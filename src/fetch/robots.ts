@@ -1,7 +1,7 @@
 /**
  * @module
  * robots.txt (RFC 9309) as a pure function of its text and our user agent: which group applies to us, whether a
- * path is allowed, and the Crawl-delay. Fetching, caching and the status-code rules live in fetcher.ts.
+ * path is allowed, and the Crawl-delay. Fetching, caching and the status-code rules live in robots-cache.ts.
  */
 
 export interface RobotsRules {

@@ -2,7 +2,8 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { findScraper, judgeCheckerTest, scrapersWithCheckers, testCheckers, type TestedScraper } from "../../src/check/checker-test.ts";
 import type { CheckOutcome } from "../../src/check/outcome.ts";
-import { AbortedError, Fetcher } from "../../src/fetch/fetcher.ts";
+import { AbortedError } from "../../src/fetch/errors.ts";
+import { Fetcher } from "../../src/fetch/fetcher.ts";
 import { NotFoundError } from "../../src/errors.ts";
 import type { BundleInput } from "../../src/model/bundle.ts";
 import { checkerSchema } from "../../src/model/checker.ts";

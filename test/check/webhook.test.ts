@@ -10,10 +10,8 @@ const hook = startSite({
   "/accepted": { status: 202, body: "queued" },
   "/broken": { status: 500, body: "oops" },
   "/moved": { status: 302, headers: { location: "/hook" } },
-  "/slow": async () => {
-    await Bun.sleep(1000);
-    return new Response("late");
-  },
+  // Never answers: only the notifier's own time limit can end a request to it.
+  "/slow": () => new Promise<Response>(() => {}),
 });
 const closed = startSite({});
 const closedUrl = closed.url;
@@ -58,13 +56,11 @@ describe("webhookNotifier", () => {
   });
 
   test("a hook slower than the timeout → UnavailableError", async () => {
-    const started = performance.now();
     const error = await webhookNotifier(`${hook.url}/slow`, undefined, { timeoutMs: 100 })
       .notify(alert)
       .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(UnavailableError);
     expect((error as Error).message).toBe(`webhook ${hook.url}/slow: no answer within 100 ms`);
-    expect(performance.now() - started).toBeLessThan(900);
   });
 
   test("credentials and the query (where hooks keep their secret) stay out of error messages", async () => {

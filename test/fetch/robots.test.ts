@@ -192,10 +192,13 @@ describe("parseRobots", () => {
   });
 
   test("a hostile pattern does not make matching explode", () => {
+    // 200 stars against 2000 characters: a backtracking matcher (or RegExp) would try more ways to split the path
+    // than it could in years, so this test ends at all only because matching is linear in path × pattern. How
+    // fast it is belongs to no test: the runner's timeout is the only clock here.
     const rules = parseRobots(`User-agent: *\nDisallow: /${"*a".repeat(200)}b\n`, "dscraper");
-    const started = performance.now();
     expect(rules.isAllowed(`/${"a".repeat(2000)}`)).toBe(true);
-    expect(performance.now() - started).toBeLessThan(1000);
+    expect(rules.isAllowed(`/${"a".repeat(2000)}b`)).toBe(false);
+    expect(rules.isAllowed(`/${"a".repeat(199)}b`)).toBe(true);
   });
 
   test("an empty path is the root", () => {

@@ -6,7 +6,7 @@
 import { afterAll, describe, expect, test } from "bun:test";
 import { FsBlobStore } from "../../cli/fs-blob-store.ts";
 import { loadPhoton } from "../../cli/photon.ts";
-import { Fetcher } from "../../src/fetch/fetcher.ts";
+import { Fetcher, type PageRequest, type PageResponse } from "../../src/fetch/fetcher.ts";
 import { ImageDownloads } from "../../src/images/downloads.ts";
 import { imageFileName } from "../../src/images/keys.ts";
 import { parseImageSettings } from "../../src/images/settings.ts";
@@ -14,6 +14,7 @@ import { renderInline, type Rendered, type RenderJpegs } from "../../src/images/
 import type { BlobStore } from "../../src/ports.ts";
 import { TEST_FETCH } from "../support/crawl.ts";
 import { startSite } from "../support/site.ts";
+import { tick, until } from "../support/test-clock.ts";
 import { tempDir } from "../support/temp.ts";
 import { gradient, pixels, png } from "./encoders.ts";
 
@@ -25,14 +26,25 @@ afterAll(() => site.close());
 function countingStore(dir = tempDir()) {
   const inner = new FsBlobStore(dir);
   const calls = { exists: 0, put: 0 };
+  /** Looks at the store that have had their answer. */
+  const answered = { exists: 0 };
   const store: BlobStore = {
     put: (key, data, type) => (calls.put++, inner.put(key, data, type)),
     get: (key) => inner.get(key),
     delete: (key) => inner.delete(key),
-    exists: (key) => (calls.exists++, inner.exists(key)),
+    exists: (key) => (calls.exists++, inner.exists(key).finally(() => answered.exists++)),
     list: (prefix) => inner.list(prefix),
   };
-  return { store, calls, dir };
+  return { store, calls, answered, dir };
+}
+
+/** A real fetcher that counts the fetches asked of it. */
+class CountingFetcher extends Fetcher {
+  started = 0;
+  override fetch(request: PageRequest, signal?: AbortSignal): Promise<PageResponse> {
+    this.started++;
+    return super.fetch(request, signal);
+  }
 }
 
 const ALL = parseImageSettings({ format: "ALL", thumbs: { small: [170, 170] } });
@@ -75,27 +87,33 @@ describe("ImageDownloads", () => {
   });
 
   test("at most 32 images are downloaded and waiting for their conversion at once", async () => {
-    const { store } = countingStore();
+    const { store, answered } = countingStore();
     let waiting = 0;
     let most = 0;
     let open!: () => void;
     const gate = new Promise<void>((resolve) => (open = resolve));
+    let full!: () => void;
+    const thirtyTwoWaiting = new Promise<void>((resolve) => (full = resolve));
     const inline = renderInline(await loadPhoton());
     const render: RenderJpegs = async (bytes, options): Promise<Rendered> => {
       most = Math.max(most, ++waiting);
+      if (waiting === 32) full();
       await gate;
       waiting--;
       return inline(bytes, options);
     };
-    const downloads = new ImageDownloads({ fetcher, store, settings: ALL, render }, new AbortController().signal);
+    const counting = new CountingFetcher({ ...TEST_FETCH, perHost: 64, concurrency: 64 });
+    const downloads = new ImageDownloads({ fetcher: counting, store, settings: ALL, render }, new AbortController().signal);
     const urls = Array.from({ length: 60 }, (_, i) => `${site.url}/img/${i + 10}.png`);
     const before = urls.reduce((n, u) => n + site.count(new URL(u).pathname), 0);
     const all = Promise.all(urls.map((u) => downloads.get(u)));
-    // Let every download that may start get as far as it can.
-    for (let i = 0; i < 50 && waiting < 32; i++) await Bun.sleep(10);
-    await Bun.sleep(50);
+    // Every download has been to the store (two files each) and gone as far as it may: fetching, or waiting
+    // for a slot. Nothing here waits for time, so a slow machine sees the same counts.
+    await thirtyTwoWaiting;
+    await until(() => answered.exists === 2 * urls.length);
+    await tick();
     const fetched = urls.reduce((n, u) => n + site.count(new URL(u).pathname), 0) - before;
-    expect({ fetched, waiting }).toEqual({ fetched: 32, waiting: 32 });
+    expect({ asked: counting.started, fetched, waiting }).toEqual({ asked: 32, fetched: 32, waiting: 32 });
     open();
     const stored = await all;
     expect(stored.every((s) => s.written.length === 2)).toBe(true);
