@@ -8,7 +8,7 @@
  * to a `.dev.vars` beside it, as a developer would, and starts wrangler under Node 22 from node_modules (under Bun,
  * wrangler does not forward requests) on a free port picked by wrangler itself (`--port 0`; the port is read from
  * its "Ready on" line). Nothing reaches the network: `--local`, no banner (whose update check asks the npm
- * registry), no metrics or error reports, no download of the `request.cf` data.
+ * registry), no metrics or error reports, no download of the `request.cf` data (see `offlineWranglerEnv`).
  *
  * Clean-up holds even when the test process dies: wrangler runs under a small `sh` in a process group of its
  * own, which waits on a pipe from this process; when the pipe closes (`stop()`, or this process exiting for any
@@ -19,6 +19,7 @@ import { afterAll, beforeAll } from "bun:test";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
+import { offlineWranglerEnv } from "../../worker/build.ts";
 import { ROOT } from "./cli.ts";
 import { type HranaServer, startHranaServer } from "./hrana-server.ts";
 
@@ -32,8 +33,8 @@ export interface WorkerOptions {
    * token as TURSO_AUTH_TOKEN, which the server then requires).
    */
   database?: { authToken?: string };
-  /** Changes to the parsed config before it is written (e.g. a smaller batch size for one test file). */
-  configure?: (config: Record<string, unknown>) => void;
+  /** Changes to the parsed config before it is written (e.g. a smaller batch size for one test file); `dir` is the temp folder. */
+  configure?: (config: Record<string, unknown>, dir: string) => void;
   /** How long wrangler may take to answer; default 180 s (a loaded 2-core CI machine bundles slowly). */
   readyTimeoutMs?: number;
 }
@@ -93,7 +94,7 @@ export async function startWorker(options: WorkerOptions = {}): Promise<RunningW
       vars.TURSO_DATABASE_URL = server.url;
       if (options.database.authToken) vars.TURSO_AUTH_TOKEN = options.database.authToken;
     }
-    const configPath = writeConfig(options.config ?? join(ROOT, "wrangler.toml"), dir, options.configure);
+    const configPath = tempWranglerConfig(options.config ?? join(ROOT, "wrangler.toml"), dir, options.configure);
     writeFileSync(join(dir, ".dev.vars"), Object.entries(vars).map(([k, v]) => `${k}=${JSON.stringify(v)}\n`).join(""));
 
     const started = performance.now();
@@ -105,17 +106,7 @@ export async function startWorker(options: WorkerOptions = {}): Promise<RunningW
       stdin: "pipe",
       stdout: "pipe",
       stderr: "pipe",
-      env: {
-        ...process.env,
-        WRANGLER_SEND_METRICS: "false",
-        WRANGLER_SEND_ERROR_REPORTS: "false",
-        WRANGLER_HIDE_BANNER: "true",
-        CLOUDFLARE_CF_FETCH_ENABLED: "false",
-        WRANGLER_LOG_PATH: join(dir, "logs"),
-        NO_COLOR: "1",
-        DSCRAPER_WORKER_DIR: dir,
-        FORCE_COLOR: "0",
-      },
+      env: { ...offlineWranglerEnv(join(dir, "logs")), DSCRAPER_WORKER_DIR: dir },
     });
     const spawned = proc;
     // A test process that dies closes the pipe, and the guardian cleans up; one that exits without its afterAll
@@ -124,7 +115,9 @@ export async function startWorker(options: WorkerOptions = {}): Promise<RunningW
     process.once("exit", onExit);
     const out = collect(spawned);
     const timeoutMs = options.readyTimeoutMs ?? 180_000;
-    const ready = await out.waitFor(/Ready on (http:\/\/127\.0\.0\.1:\d+)/, timeoutMs);
+    // A Worker that fails to load leaves wrangler running; its message ends the wait at once.
+    const ready = await out.waitFor(/Ready on (http:\/\/127\.0\.0\.1:\d+)|The Workers runtime failed to start/, timeoutMs);
+    if (ready[1] === undefined) throw new Error(`the Worker did not start:\n${out.text()}`);
     const url = ready[1]!;
     await firstAnswer(url, started + timeoutMs, out.text);
     const startMs = Math.round(performance.now() - started);
@@ -166,12 +159,15 @@ export function useWorker(options: WorkerOptions = {}): { readonly current: Runn
   };
 }
 
-/** The config as wrangler.json in `dir`, with its entry made absolute. */
-function writeConfig(source: string, dir: string, configure: WorkerOptions["configure"]): string {
+/**
+ * A wrangler.toml copied to `dir` as wrangler.json, its entry made absolute: wrangler keeps its scratch files
+ * (`.wrangler/`) beside the config, so they land in `dir` and not in the repository.
+ */
+export function tempWranglerConfig(source: string, dir: string, configure?: WorkerOptions["configure"]): string {
   const config = Bun.TOML.parse(readFileSync(source, "utf8")) as Record<string, unknown>;
   if (typeof config.main !== "string") throw new Error(`${source} has no main`);
   config.main = resolve(dirname(source), config.main);
-  configure?.(config);
+  configure?.(config, dir);
   const path = join(dir, "wrangler.json");
   writeFileSync(path, JSON.stringify(config, null, 2));
   return path;
