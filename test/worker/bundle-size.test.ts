@@ -4,14 +4,21 @@
  * the test Worker, which already holds what the whole Worker will: the core's crawl, extraction (linkedom,
  * wicked-good-xpath), database, bundle and image code, and photon's wasm.
  */
-import { describe, expect, test } from "bun:test";
+import { afterAll, describe, expect, test } from "bun:test";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { buildWorker, FREE_PLAN_GZIP_LIMIT, ROOT } from "../../worker/build.ts";
-import { tempDir } from "../support/temp.ts";
 import { tempWranglerConfig } from "../support/worker.ts";
 
+const dirs: string[] = [];
+afterAll(() => {
+  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+});
+
 async function build(config: string) {
-  const dir = tempDir("dscraper-worker-build-");
+  const dir = mkdtempSync(join(tmpdir(), "dscraper-worker-build-"));
+  dirs.push(dir);
   return buildWorker({ config: tempWranglerConfig(join(ROOT, config), dir), outdir: join(dir, "out"), minify: true });
 }
 

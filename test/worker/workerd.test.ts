@@ -5,6 +5,8 @@
  * the Hrana test server; and wrangler's local Queues are pinned down for the queue driver to build on.
  */
 import { afterAll, describe, expect, test } from "bun:test";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import Database from "libsql";
 import { MIGRATIONS } from "../../src/db/migrations.gen.ts";
@@ -16,21 +18,24 @@ import { gradient, pixels, png, pngClaiming } from "../images/encoders.ts";
 import { ROOT } from "../support/cli.ts";
 import { startHranaServer, type HranaServer } from "../support/hrana-server.ts";
 import { html, startSite } from "../support/site.ts";
-import { tempDir } from "../support/temp.ts";
 import { useWorker } from "../support/worker.ts";
 import type { ProbeMessage } from "./app/index.ts";
 
 const site = startSite({});
 const servers: HranaServer[] = [];
+const dirs: string[] = [];
 afterAll(async () => {
   await site.close();
   for (const s of servers) await s.close();
+  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
 });
 const worker = useWorker({ config: join(ROOT, "test/worker/app/wrangler.toml") });
 
 /** A fresh database behind its own Hrana server, as the Worker reaches Turso. */
 async function remoteDatabase(authToken?: string): Promise<{ url: string; dbPath: string }> {
-  const dbPath = join(tempDir("dscraper-workerd-db-"), "remote.db");
+  const dir = mkdtempSync(join(tmpdir(), "dscraper-workerd-db-"));
+  dirs.push(dir);
+  const dbPath = join(dir, "remote.db");
   const server = await startHranaServer({ dbPath, ...(authToken ? { authToken } : {}) });
   servers.push(server);
   return { url: server.url, dbPath };
@@ -71,6 +76,14 @@ describe("BlobStore conformance: R2BlobStore in workerd (wrangler's local R2)", 
     expect(body.outcomes).toHaveLength(BLOB_STORE_CASES.length);
     expect(body.outcomes.map((o) => o.name)).toEqual(BLOB_STORE_CASES.map((c) => c.name));
     expect(body.outcomes.filter((o) => !o.ok)).toEqual([]);
+  });
+
+  test("list goes on past one page of R2's listing (1000 names)", async () => {
+    const { status, body } = await post<{ listed: string[] }>("/blob-store/list-pages", { count: 1001 });
+    expect(status).toBe(200);
+    expect(body.listed).toHaveLength(1001);
+    expect(new Set(body.listed).size).toBe(1001);
+    expect([...body.listed].sort()).toEqual(Array.from({ length: 1001 }, (_, i) => `many/${String(i).padStart(5, "0")}.jpg`));
   });
 });
 

@@ -2,6 +2,7 @@
  * @module
  * The test Worker's routes, each a JSON POST that runs one thing inside workerd and answers what happened:
  * - `/blob-store/conformance`: every BlobStore conformance case against R2BlobStore over the R2 binding;
+ * - `/blob-store/list-pages`: R2BlobStore's list over more keys than one page of R2's listing holds;
  * - `/crawl`: a bundle imported and a source crawled by the core, on a database reached over HTTP;
  * - `/database`: the Worker's Database port opened (migrations applied), a write and a read;
  * - `/image`: a picture downloaded, thumbnailed by photon's workerd build and stored in R2, its files sent back;
@@ -40,6 +41,15 @@ export default {
       switch (path) {
         case "/blob-store/conformance":
           return Response.json({ outcomes: await runBlobStoreCases(() => emptied(env.IMAGES)) });
+        case "/blob-store/list-pages": {
+          const store = await emptied(env.IMAGES);
+          const count = Number(body.count);
+          const keys = Array.from({ length: count }, (_, i) => `many/${String(i).padStart(5, "0")}.jpg`);
+          for (let i = 0; i < keys.length; i += 50) await Promise.all(keys.slice(i, i + 50).map((key) => store.put(key, new Uint8Array([1]), "image/jpeg")));
+          const listed: string[] = [];
+          for await (const key of store.list("many/")) listed.push(key);
+          return Response.json({ listed });
+        }
         case "/crawl": {
           const database = await workerDatabase({ TURSO_DATABASE_URL: String(body.databaseUrl) });
           const crawl: CrawlRequest = { bundle: body.bundle, source: String(body.source), ...(body.options ? { options: body.options as Record<string, unknown> } : {}) };
