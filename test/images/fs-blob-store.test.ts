@@ -10,9 +10,16 @@ import { DEFAULT_IMAGES_DIR, FsBlobStore } from "../../cli/fs-blob-store.ts";
 import { BlobKeyError } from "../../src/images/keys.ts";
 import { ROOT } from "../support/cli.ts";
 import { tempDir } from "../support/temp.ts";
-import { blobStoreConformance } from "./blob-store-conformance.ts";
+import { BLOB_STORE_CASES } from "./blob-store-conformance.ts";
 
-blobStoreConformance("FsBlobStore", () => new FsBlobStore(join(tempDir("dscraper-blobs-"), "images")));
+describe("BlobStore conformance: FsBlobStore", () => {
+  test("the suite's cases have distinct names (the Worker's run reports them by name)", () => {
+    expect(new Set(BLOB_STORE_CASES.map((c) => c.name)).size).toBe(BLOB_STORE_CASES.length);
+  });
+  for (const c of BLOB_STORE_CASES) {
+    test(c.name, () => c.run(new FsBlobStore(join(tempDir("dscraper-blobs-"), "images"))));
+  }
+});
 
 /** Every file under `dir`, relative, including hidden ones. */
 function filesUnder(dir: string, prefix = ""): string[] {
