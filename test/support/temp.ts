@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { connectDatabase } from "../../cli/database.ts";
-import type { Database } from "../../src/ports.ts";
+import type { Database } from "../../src/db/connect.ts";
 import { startHranaServer, type HranaServer } from "./hrana-server.ts";
 
 const made: string[] = [];
