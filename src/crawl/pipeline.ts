@@ -15,7 +15,7 @@ import type { Clock } from "../ports.ts";
 import type { Database } from "../db/connect.ts";
 import { knownItems, saveItems, type KnownItem, type NewItem } from "../db/items.ts";
 import { imageFailure, type ImageDownloads } from "../images/downloads.ts";
-import type { ReadItem } from "./crawler.ts";
+import type { ReadItem } from "./item.ts";
 
 /** Where the items of a run go: the stored ids of class, source and scraper (null when nothing is stored). */
 export interface PipelineTarget {
