@@ -6,7 +6,7 @@ import { describe, expect, test } from "bun:test";
 import { readdirSync, readFileSync } from "node:fs";
 import { dirname, join, relative, resolve, sep } from "node:path";
 import { ROOT } from "./support/cli.ts";
-import { memberAccesses, scanImports } from "./support/imports.ts";
+import { memberAccesses, scanImports, tokenize } from "./support/imports.ts";
 
 /**
  * Each folder imports only folders on earlier steps; folders on one step never import each other. Root files
@@ -160,6 +160,23 @@ describe("the import scan", () => {
   ];
   test.each(samples)("%s", (_name, source, found) => {
     expect(scanImports(source).map((r) => [r.specifier, r.typeOnly])).toEqual(found);
+  });
+});
+
+describe("types come from the schemas", () => {
+  /** `x as unknown as T`: a cast past the type checker, where a schema or a type guard should say what it is. */
+  const doubleCasts = (source: string) =>
+    tokenize(source)
+      .filter((t, k, all) => t.text === "as" && all[k + 1]?.text === "unknown" && all[k + 2]?.text === "as")
+      .map((t) => t.line);
+
+  test("no `as unknown as` in src/", () => {
+    const offenders = sourceFiles(SRC).flatMap((file) => doubleCasts(readFileSync(file, "utf8")).map((line) => `${name(file)}:${line}`));
+    expect(offenders).toEqual([]);
+  });
+
+  test("the check finds a double cast, and not one in a comment or a string", () => {
+    expect(doubleCasts(`const a = b as unknown as C;\n// x as unknown as Y\nconst s = "p as unknown as q";\nconst d = (e as unknown) as F;`)).toEqual([1]);
   });
 });
 
