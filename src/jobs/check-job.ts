@@ -9,7 +9,7 @@ import { itemToCheck, type ItemToCheck } from "../db/items.ts";
 import { jobById } from "../db/jobs.ts";
 import { NotFoundError } from "../errors.ts";
 import { refuseUnrunnable } from "./definitions.ts";
-import { claimRun, queueJob, type JobRow, type JobRun, type Sleep } from "./lifecycle.ts";
+import { claimRun, finishing, queueJob, type JobRow, type JobRun, type Sleep } from "./lifecycle.ts";
 import { JobLog, type JobLogOptions } from "./log.ts";
 
 export interface CheckJobDeps extends ItemCheckDeps {
@@ -35,7 +35,7 @@ export async function runCheckJob(deps: CheckJobDeps, itemId: number, run: Check
   );
   const claimed = await claimRun(deps, job.id, signal);
   if (!claimed) return (await jobById(deps.database, job.id)) ?? job;
-  return checkJob(deps, target, claimed);
+  return finishing(claimed, () => checkJob(deps, target, claimed));
 }
 
 /** The item with what checking it needs; refused (NotFoundError, ConflictError) when it cannot be checked. */

@@ -18,7 +18,7 @@ import { emptyCrawlStats, type CrawlJobStats } from "../model/job-stats.ts";
 import type { RunOptions } from "../model/run-options.ts";
 import type { Clock } from "../ports.ts";
 import { refuseUnrunnable, type CrawlDefinitions } from "./definitions.ts";
-import { claimRun, queueJob, type JobRow, type JobRun, type Sleep } from "./lifecycle.ts";
+import { claimRun, finishing, queueJob, type JobRow, type JobRun, type Sleep } from "./lifecycle.ts";
 import { JobLog, type JobLogOptions } from "./log.ts";
 
 export interface CrawlJobDeps {
@@ -48,7 +48,7 @@ export async function runCrawlJob(deps: CrawlJobDeps, defs: CrawlDefinitions, op
   const claimed = await claimRun(deps, job.id, signal);
   // Cancelled or declared dead between the two statements: it is what it is now.
   if (!claimed) return (await jobById(deps.database, job.id)) ?? job;
-  return crawlJob(deps, defs, options, claimed);
+  return finishing(claimed, () => crawlJob(deps, defs, options, claimed));
 }
 
 /** What makes a crawl impossible before it starts: its scraper may not run, or the page window does not fit. */

@@ -96,15 +96,25 @@ export class JobRun {
   private readonly ended = new AbortController();
   private readonly heartbeats: Promise<void>;
   private lost: Exclude<StopReason, "interrupted"> | undefined;
+  private interrupted = false;
   private finished: JobRow | undefined;
+  // Removed when the run finishes: a daemon's stop signal outlives thousands of runs.
+  private readonly onOuterAbort: () => void;
 
   constructor(
     private readonly deps: LifecycleDeps,
     /** The row as claimed: status running, `attempt` the run's fencing token. */
     readonly job: JobRow,
-    outer: AbortSignal,
+    private readonly outer: AbortSignal,
   ) {
-    this.signal = AbortSignal.any([outer, this.stop.signal]);
+    this.signal = this.stop.signal;
+    this.onOuterAbort = () => {
+      if (this.stop.signal.aborted) return;
+      this.interrupted = true;
+      this.stop.abort(outer.reason);
+    };
+    if (outer.aborted) this.onOuterAbort();
+    else outer.addEventListener("abort", this.onOuterAbort, { once: true });
     this.heartbeats = this.keepAlive(deps.sleep ?? sleep);
   }
 
@@ -114,8 +124,8 @@ export class JobRun {
 
   /** Why the run was stopped, if it was. */
   get stopReason(): StopReason | undefined {
-    if (this.lost) return this.lost;
-    return this.signal.aborted ? "interrupted" : undefined;
+    if (this.interrupted) return "interrupted";
+    return this.lost;
   }
 
   /** Called with a renewal's failure (the database could not be reached): the run goes on, the lease may expire. */
@@ -134,7 +144,7 @@ export class JobRun {
         if (await renewLease(this.deps.database, this.lease, this.deps.clock.now())) continue;
         const now = await jobById(this.deps.database, this.job.id);
         this.lost = now?.status === "cancelled" && now.attempt === this.job.attempt ? "cancelled" : "lease lost";
-        this.stop.abort(new LeaseLostError(this.job.id, this.lost));
+        if (!this.stop.signal.aborted) this.stop.abort(new LeaseLostError(this.job.id, this.lost));
         return;
       } catch (e) {
         this.onHeartbeatError(e);
@@ -149,6 +159,7 @@ export class JobRun {
   async finish(status: FinalJobStatus, stats: JobStats, error: string | null): Promise<JobRow> {
     if (this.finished) return this.finished;
     this.ended.abort();
+    this.outer.removeEventListener("abort", this.onOuterAbort);
     await this.heartbeats;
     const { database, clock } = this.deps;
     let row = await finishJob(database, this.lease, status, stats, error, clock.now());
@@ -159,6 +170,19 @@ export class JobRun {
     if (!row) throw new Error(`job ${this.job.id} vanished while it ran`);
     this.finished = row;
     return row;
+  }
+}
+
+/**
+ * Runs `body` for a claimed job; should it throw instead of finishing the run, the job ends failed with the
+ * reason (and the error goes on), so that no run is left holding its job until its lease runs out.
+ */
+export async function finishing(run: JobRun, body: () => Promise<JobRow>): Promise<JobRow> {
+  try {
+    return await body();
+  } catch (e) {
+    await run.finish("failed", {}, `internal error: ${e instanceof Error ? e.message : String(e)}`);
+    throw e;
   }
 }
 
