@@ -1,5 +1,5 @@
 import { importBundle } from "../../src/bundle/import.ts";
-import { countItems, firstItems } from "../../src/db/items.ts";
+import { countItems, sampleItems } from "../../src/db/items.ts";
 import { runCrawlJob } from "../../src/jobs/crawl-job.ts";
 import { crawlJobStats } from "../../src/model/job-stats.ts";
 import { storedDefinitions } from "../../src/jobs/definitions.ts";
@@ -36,7 +36,7 @@ export default defineCommand({
       const job = await runCrawlJob(deps, await storedDefinitions(database, "quotes"), runOptionsSchema.parse({}), { scheduled: false, updateSchedule: false }, new AbortController().signal).finally(
         () => deps.close(),
       );
-      const items = await firstItems(database, 3);
+      const items = await sampleItems(database, 3);
       const count = await countItems(database);
       ctx.printJson({ job: { id: job.id, status: job.status, stats: job.stats }, items: count });
       const stats = crawlJobStats(job.stats);

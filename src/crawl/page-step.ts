@@ -18,7 +18,9 @@ import type { ScraperBody } from "../model/scraper.ts";
 import { itemRead, type ItemRead } from "./item.ts";
 import { pageReader, readPage, type PageInput, type PageOutput } from "./read-page.ts";
 import { buildRequest, requestKey, UnsupportedRequestError } from "./request.ts";
-import type { PageTally, RunLimits } from "./run-state.ts";
+import type { DetailTask, PageTally, RunLimits } from "./run-state.ts";
+
+export type { DetailTask } from "./run-state.ts";
 
 /** What a run reads: the definitions and where to start. */
 export interface CrawlTarget {
@@ -35,14 +37,6 @@ export interface ListTask {
   vars: Record<string, string>;
   /** Follow hops from the start page. */
   depth: number;
-}
-
-/** A detail page to read, for the items waiting on `slot` in the run state. */
-export interface DetailTask {
-  kind: "DP";
-  pageType: string;
-  request: PageRequest;
-  slot: string;
 }
 
 export type PageTask = ListTask | DetailTask;
@@ -146,13 +140,17 @@ export async function listPageStep(ctx: StepContext, list: PreparedList, signal:
     const follow = ctx.following && task.depth < ctx.maxHops;
     const toTasks = (links: FollowLink[]) =>
       links.map((link): ListTask => ({ kind: "FP", url: link.url, vars: link.followPage === undefined ? {} : { follow_page: link.followPage }, depth: task.depth + 1 }));
-    const page = await ctx.read(
-      { pageType: task.kind, url: response.url, contentType: response.headers.get("content-type"), body: response.body, followLinks: follow },
-      onFollowUps && ((links) => onFollowUps((out.followUps = toTasks(links)))),
-    );
+    let heard = false;
+    const hear = (links: FollowLink[]) => {
+      heard = true;
+      out.followUps = toTasks(links);
+      onFollowUps?.(out.followUps);
+    };
+    const page = await ctx.read({ pageType: task.kind, url: response.url, contentType: response.headers.get("content-type"), body: response.body, followLinks: follow }, hear);
     if (!page.ok) return unreadable(out, what, response.url, page.error.message);
     out.tally.page = task.kind === "MP" ? "main" : "follow";
-    if (!onFollowUps) out.followUps = toTasks(page.links);
+    // A reader that only answers at the end (another thread) still gives the links.
+    if (!heard && page.links.length) hear(page.links);
     if (page.error) return broken(out, task.url, page.error.message);
     for (const values of page.items) out.items.push(itemRead(values, response.url, ctx.detailTypes));
     const etag = response.headers.get("etag") ?? undefined;

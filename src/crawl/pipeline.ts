@@ -10,7 +10,7 @@ import type { Attr } from "../model/attr.ts";
 import type { ScrapedClassBody } from "../model/scraped-class.ts";
 import type { ScraperBody } from "../model/scraper.ts";
 import type { LogLevel } from "../model/enums.ts";
-import type { PipelineCounts } from "../model/job-stats.ts";
+import { emptyPipelineCounts, type PipelineCounts } from "../model/job-stats.ts";
 import type { Clock } from "../ports.ts";
 import type { Database } from "../db/connect.ts";
 import { knownItems, saveItems, type KnownItem, type NewItem } from "../db/items.ts";
@@ -51,7 +51,7 @@ interface Pending extends NewItem {
 }
 
 export class ItemPipeline {
-  readonly counts: PipelineCounts = { valid: 0, saved: 0, updated: 0, unchanged: 0, dropped: {} };
+  readonly counts: PipelineCounts = emptyPipelineCounts();
   private readonly seen = new Set<string>();
   private batch: Pending[] = [];
   private flushing: Promise<void> = Promise.resolve();

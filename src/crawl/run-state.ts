@@ -8,7 +8,7 @@
  */
 import type { Values } from "../extract/extractor.ts";
 import { emptyCrawlStats, type CrawlPages, type CrawlStats } from "../model/job-stats.ts";
-import type { DetailTask } from "./page-step.ts";
+import type { PageRequest } from "../fetch/fetcher.ts";
 import type { ItemRead, ReadItem } from "./item.ts";
 
 /** An answer now (the in-memory state) or later (a state kept in a database). */
@@ -19,6 +19,14 @@ export interface PageTally {
   page?: keyof CrawlPages;
   /** Counted in `errors` by kind: `http_404`, `network`, `content`, `internal`… */
   error?: string;
+}
+
+/** A detail page to read, for the items waiting on `slot`. */
+export interface DetailTask {
+  kind: "DP";
+  pageType: string;
+  request: PageRequest;
+  slot: string;
 }
 
 /** Whether a list page may be fetched: `fetch`, `duplicate` (seen before in this run) or `over` (a limit is reached). */

@@ -9,12 +9,12 @@ import { NotFoundError } from "../errors.ts";
 import type { Bundle, KnownDefinitions } from "../model/bundle.ts";
 import type { ScrapedClassBody } from "../model/scraped-class.ts";
 import type { Database, Db } from "./connect.ts";
+import type { RuntimeRow } from "./runtimes.ts";
 import { classes, scheduler_runtimes, scrapers, sources } from "./schema.ts";
 
 export type SourceRow = typeof sources.$inferSelect;
 export type ScraperRow = typeof scrapers.$inferSelect;
 export type ClassRow = typeof classes.$inferSelect;
-export type RuntimeRow = typeof scheduler_runtimes.$inferSelect;
 
 export interface SourceDefinitions {
   source: SourceRow;

@@ -148,9 +148,12 @@ export async function countItems(database: Database): Promise<number> {
   return Number((await database.client.execute("SELECT count(*) AS n FROM items")).rows[0]!.n);
 }
 
-/** The first `limit` items by id. */
-export async function firstItems(database: Database, limit: number): Promise<KnownItem[]> {
-  const rows = await database.client.execute({ sql: "SELECT id, data FROM items ORDER BY id LIMIT ?", args: [limit] });
+/**
+ * A few stored items to show, in an order the crawl's timing does not change (by URL, then id): ids follow the
+ * order in which items were complete, which depends on which detail page answered first.
+ */
+export async function sampleItems(database: Database, limit: number): Promise<KnownItem[]> {
+  const rows = await database.client.execute({ sql: "SELECT id, data FROM items ORDER BY url, id LIMIT ?", args: [limit] });
   return rows.rows.map((r) => ({ id: Number(r.id), data: JSON.parse(String(r.data)) as ItemData }));
 }
 
