@@ -14,7 +14,7 @@ import { storedDefinitions } from "../../src/jobs/definitions.ts";
 import { cancelJob, expireDeadJobs, HEARTBEAT_MS, LEASE_MS } from "../../src/jobs/lifecycle.ts";
 import { runQueuedJob, type RunnerDeps } from "../../src/jobs/runner.ts";
 import { tick } from "../../src/jobs/tick.ts";
-import { crawlJobStats } from "../../src/model/job-stats.ts";
+import { checkJobStats, checkJobStatsSchema, crawlJobStats } from "../../src/model/job-stats.ts";
 import { runOptionsSchema } from "../../src/model/run-options.ts";
 import { importBundle } from "../../src/bundle/import.ts";
 import { TEST_FETCH } from "../support/crawl.ts";
@@ -124,6 +124,7 @@ describe("a run that holds its lease", () => {
     const done = (await run)!;
     expect(done).toMatchObject({ id: 1, status: "succeeded", error: null });
     expect(done.stats).toMatchObject({ action: "kept", checks: [{ outcome: "alive" }] });
+    expect(checkJobStatsSchema.parse(done.stats)).toEqual(checkJobStats(done.stats)!);
     expect(queued).toEqual([1]);
     expect(Number((await database.client.execute("SELECT count(*) AS n FROM jobs")).rows[0]!.n)).toBe(1);
     expect(web.site.count("/slow-item")).toBe(1);

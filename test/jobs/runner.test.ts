@@ -4,6 +4,7 @@ import type { Database } from "../../src/db/connect.ts";
 import { Fetcher } from "../../src/fetch/fetcher.ts";
 import { cancelJob, queueJob } from "../../src/jobs/lifecycle.ts";
 import { runQueuedJob, type RunnerDeps } from "../../src/jobs/runner.ts";
+import { crawlJobStats, crawlJobStatsSchema } from "../../src/model/job-stats.ts";
 import { systemClock } from "../../src/ports.ts";
 import { store, TEST_FETCH } from "../support/crawl.ts";
 import { html, startSite, type Site } from "../support/site.ts";
@@ -44,6 +45,7 @@ describe("runQueuedJob", () => {
     const job = await queueJob(database, { kind: "crawl", source_id: 1, update_schedule: true, params: { dry_run: false } }, new Date());
     const done = await runQueuedJob(deps, job.id, new AbortController().signal);
     expect(done).toMatchObject({ id: job.id, status: "succeeded" });
+    expect(crawlJobStatsSchema.parse(done!.stats)).toEqual(crawlJobStats(done!.stats)!);
     expect(site.count("/list")).toBe(1);
     expect({ ...(await runtime(database)) }).toMatchObject({ next_action_factor: 7.692, num_zero_actions: 0 });
   });
