@@ -17,7 +17,7 @@ import { parseArgs } from "node:util";
 import { connectDatabase } from "../cli/database.ts";
 import type { Db } from "../src/db/connect.ts";
 import * as schema from "../src/db/schema.ts";
-import { dueCheckers, dueCheckersQuery, dueSources, dueSourcesQuery } from "../src/schedule/due.ts";
+import { dueCheckers, dueCheckersQuery, dueSources, dueSourcesQuery } from "../src/db/runtimes.ts";
 
 const { values: args } = parseArgs({
   options: {
@@ -137,9 +137,9 @@ interface Tick {
 
 async function tick(db: Db, now: Date): Promise<Tick> {
   const start = performance.now();
-  const due = await dueSources(db, now);
+  const due = await dueSources({ db }, now);
   const between = performance.now();
-  const checks = await dueCheckers(db, now);
+  const checks = await dueCheckers({ db }, now);
   const end = performance.now();
   return { sources: due.length, checkers: checks.length, lastSource: due.at(-1), lastChecker: checks.at(-1), sourcesMs: between - start, checkersMs: end - between, totalMs: end - start };
 }
@@ -198,8 +198,8 @@ function indexOnly(rows: PlanRow[]): boolean {
 
 async function plans(client: Client, now: Date): Promise<{ lines: string[]; indexOnly: boolean; text: string }> {
   const db = drizzle({ client, schema });
-  const sources = await plan(client, dueSourcesQuery(db, now));
-  const checkers = await plan(client, dueCheckersQuery(db, now));
+  const sources = await plan(client, dueSourcesQuery({ db }, now));
+  const checkers = await plan(client, dueCheckersQuery({ db }, now));
   const lines = ["    dueSources:", ...renderPlan(sources), "    dueCheckers:", ...renderPlan(checkers)];
   return { lines, indexOnly: indexOnly(sources) && indexOnly(checkers), text: JSON.stringify([sources, checkers].map((p) => p.map((r) => r.detail))) };
 }

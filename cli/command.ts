@@ -2,7 +2,8 @@
  * The shape of a command and what it gets to run: parsed flags, output helpers that respect `--json` and
  * `--quiet`, and the database opened (and migrated) on first use.
  */
-import type { BlobStore, Database } from "../src/ports.ts";
+import type { Database } from "../src/db/connect.ts";
+import type { BlobStore } from "../src/ports.ts";
 import type { FlagSpecs, FlagValues } from "./args.ts";
 
 export const GLOBAL_FLAGS = {

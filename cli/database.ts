@@ -6,9 +6,8 @@ import type { Client, Config } from "@libsql/client";
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import { fileURLToPath } from "node:url";
-import { openDatabase } from "../src/db/connect.ts";
+import { openDatabase, type Database } from "../src/db/connect.ts";
 import { UnavailableError } from "../src/errors.ts";
-import type { Database } from "../src/ports.ts";
 import { UsageError } from "./args.ts";
 import { localClient } from "./local-client.ts";
 

@@ -6,7 +6,8 @@
 import { Fetcher } from "../src/fetch/fetcher.ts";
 import { levelAtLeast, type LogSink } from "../src/jobs/log.ts";
 import type { RunnerDeps } from "../src/jobs/runner.ts";
-import { systemClock, type Database } from "../src/ports.ts";
+import type { Database } from "../src/db/connect.ts";
+import { systemClock } from "../src/ports.ts";
 import type { FlagValues } from "./args.ts";
 import type { Context } from "./command.ts";
 import { ImageWorkers } from "./image-workers.ts";

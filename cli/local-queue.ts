@@ -3,10 +3,10 @@
  * the truth: a job still waiting here keeps renewing its lease, and one lost with the process is declared dead by
  * the next tick after its lease runs out, freeing its source.
  */
-import { and, eq, inArray } from "drizzle-orm";
-import { jobs } from "../src/db/schema.ts";
-import { HEARTBEAT_MS } from "../src/jobs/records.ts";
-import type { Clock, Database, JobQueue } from "../src/ports.ts";
+import type { Database } from "../src/db/connect.ts";
+import { renewQueuedLeases } from "../src/db/jobs.ts";
+import { HEARTBEAT_MS } from "../src/jobs/lifecycle.ts";
+import type { Clock, JobQueue } from "../src/ports.ts";
 
 export type JobRunner = (jobId: number, signal: AbortSignal) => Promise<void>;
 
@@ -68,10 +68,6 @@ export class LocalQueue implements JobQueue {
 
   private async renewWaiting(): Promise<void> {
     if (this.waiting.length === 0) return;
-    await this.database.db
-      .update(jobs)
-      .set({ heartbeat_at: this.clock.now() })
-      .where(and(inArray(jobs.id, this.waiting), eq(jobs.status, "queued")))
-      .catch(() => undefined);
+    await renewQueuedLeases(this.database, this.waiting, this.clock.now()).catch(() => undefined);
   }
 }

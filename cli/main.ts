@@ -3,7 +3,7 @@
  * (0 success, 1 the run failed, 2 bad usage or invalid input) and prints them in one line each.
  */
 import { DscraperError, NotFoundError, ValidationError } from "../src/errors.ts";
-import type { Database } from "../src/ports.ts";
+import type { Database } from "../src/db/connect.ts";
 import { VERSION } from "../src/version.ts";
 import { flagHelp, parseArgs, UsageError, type FlagSpecs } from "./args.ts";
 import { GLOBAL_FLAGS, type Command, type Context } from "./command.ts";

@@ -1,20 +1,9 @@
 /**
  * @module
  * What the core needs from its platform. The binary (cli/) and the Worker (worker/) each implement these; nothing
- * in src/ knows which one it got.
+ * in src/ knows which one it got. The `Database` port lives with the queries it serves, in `db/connect.ts`: a root
+ * file imports no folder, so every folder may import this one.
  */
-import type { Client } from "@libsql/client/web";
-import type { Db } from "./db/connect.ts";
-
-/** drizzle over a libSQL client: a local `file:` database or a remote libSQL server (Turso). */
-export interface Database {
-  readonly db: Db;
-  /** The raw client, for batches and interactive transactions drizzle does not express. */
-  readonly client: Client;
-  /** Tags of the migrations applied when it was opened. */
-  readonly applied: readonly string[];
-  close(): void;
-}
 
 /**
  * Where image files live: a folder for the binary, an R2 bucket for the Worker. Keys are relative paths such as

@@ -8,9 +8,8 @@
  * later invocations skip the migration check (two round trips, and each round trip is a subrequest).
  */
 import { createClient } from "@libsql/client/web";
-import { openDatabase } from "../src/db/connect.ts";
+import { openDatabase, type Database } from "../src/db/connect.ts";
 import { UnavailableError } from "../src/errors.ts";
-import type { Database } from "../src/ports.ts";
 import type { Env } from "./env.ts";
 
 const opened = new Map<string, Promise<Database>>();

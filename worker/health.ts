@@ -4,7 +4,8 @@
  * write, read and delete of a probe object in R2, the vars parsed), and 503 naming the parts that fail.
  */
 import { databaseHealth } from "../src/db/health.ts";
-import type { BlobStore, Database } from "../src/ports.ts";
+import type { Database } from "../src/db/connect.ts";
+import type { BlobStore } from "../src/ports.ts";
 import { workerSettings } from "./settings.ts";
 
 export type Check = { ok: true; [detail: string]: unknown } | { ok: false; error: string };

@@ -1,5 +1,5 @@
 import { lastSaveAlerts, type LastActionAlert, type MonitoringOptions, type MonitoringReport } from "../../src/check/monitoring.ts";
-import type { Db } from "../../src/db/connect.ts";
+import type { Database } from "../../src/db/connect.ts";
 import { systemClock } from "../../src/ports.ts";
 import type { FlagSpecs } from "../args.ts";
 import { defineCommand, type Command } from "../command.ts";
@@ -23,7 +23,7 @@ interface MonitoringCommandSpec {
   alertType: "last_saves" | "last_deletes";
   /** Extra help lines. */
   scope?: string;
-  check(db: Db, now: Date, options: MonitoringOptions): Promise<MonitoringReport>;
+  check(database: Database, now: Date, options: MonitoringOptions): Promise<MonitoringReport>;
 }
 
 /**
@@ -48,7 +48,7 @@ export function monitoringCommand(spec: MonitoringCommandSpec): Command<typeof M
     async run(ctx) {
       const notifier = notifierOf(ctx.flags.notify);
       const database = await ctx.database();
-      const report = await spec.check(database.db, systemClock.now(), { onlyActive: ctx.flags["only-active"] === true });
+      const report = await spec.check(database, systemClock.now(), { onlyActive: ctx.flags["only-active"] === true });
       const { alerts } = report;
       let delivery: { notified: boolean; notify_error?: string } = { notified: false };
       const alert = lastActionAlert(spec.alertType, alerts);

@@ -1,4 +1,5 @@
-import { runCheckJob } from "../../src/check/check-job.ts";
+import { runCheckJob } from "../../src/jobs/check-job.ts";
+import { checkJobStats } from "../../src/model/job-stats.ts";
 import { moveAfterRun, runSucceeded } from "../../src/jobs/runner.ts";
 import { systemClock } from "../../src/ports.ts";
 import { UsageError } from "../args.ts";
@@ -31,16 +32,19 @@ export default defineCommand({
     let job;
     try {
       job = await runCheckJob(deps, itemId, { dryRun: f["dry-run"] === true, scheduled: false, updateSchedule: f["update-schedule"] === true }, controller.signal);
-      if (job.update_schedule && !job.dry_run) await moveAfterRun(database.db, job, runSucceeded(job), systemClock.now());
+      if (job.update_schedule && !job.dry_run) await moveAfterRun(database, job, runSucceeded(job), systemClock.now());
     } finally {
       release();
       await deps.close();
     }
     ctx.printJson(jobJson(job));
     ctx.print(`job ${job.id} ${job.status}${job.error ? `: ${job.error}` : ""}`);
-    for (const c of job.stats.checks) ctx.print(`  ${c.attr} ${c.url ?? "(no URL)"}: ${c.outcome} (${c.detail})`);
-    const counted = job.stats.action === "kept" && job.stats.num_404 > 0 ? ` (404 answers in a row: ${job.stats.num_404})` : "";
-    ctx.print(`  item ${itemId}: ${job.stats.action}${counted}`);
+    const stats = checkJobStats(job.stats);
+    if (stats) {
+      for (const c of stats.checks) ctx.print(`  ${c.attr} ${c.url ?? "(no URL)"}: ${c.outcome} (${c.detail})`);
+      const counted = stats.action === "kept" && stats.num_404 > 0 ? ` (404 answers in a row: ${stats.num_404})` : "";
+      ctx.print(`  item ${itemId}: ${stats.action}${counted}`);
+    }
     return job.status === "succeeded" ? 0 : 1;
   },
 });

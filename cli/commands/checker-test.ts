@@ -1,4 +1,5 @@
-import { findScraper, testCheckers, type CheckerTestReport, type CheckerTestResult } from "../../src/check/checker-test.ts";
+import { testCheckers, type CheckerTestReport, type CheckerTestResult } from "../../src/check/checker-test.ts";
+import { findScraper } from "../../src/db/definitions.ts";
 import { Fetcher } from "../../src/fetch/fetcher.ts";
 import { NotFoundError } from "../../src/errors.ts";
 import { defineCommand } from "../command.ts";
@@ -27,7 +28,7 @@ export default defineCommand({
   async run(ctx) {
     const settings = fetchSettings(ctx.flags, ctx.env);
     const database = await ctx.database();
-    const scraper = await findScraper(database.db, ctx.positionals[0]!);
+    const scraper = await findScraper(database, ctx.positionals[0]!);
     if (scraper.body.checkers.length === 0) throw new NotFoundError(`scraper "${scraper.name}" has no checkers to test`);
     const controller = new AbortController();
     const release = onInterrupt(() => controller.abort(new Error("interrupted")));

@@ -1,10 +1,12 @@
 import { importBundle } from "../../src/bundle/import.ts";
-import { runCrawlJob, type CrawlJobStats } from "../../src/jobs/crawl-job.ts";
+import type { Database } from "../../src/db/connect.ts";
+import { runCrawlJob } from "../../src/jobs/crawl-job.ts";
+import { crawlJobStats } from "../../src/model/job-stats.ts";
 import { moveAfterRun, runSucceeded } from "../../src/jobs/runner.ts";
 import { bundleDefinitions, storedDefinitions, type CrawlDefinitions } from "../../src/jobs/definitions.ts";
 import { zodIssues } from "../../src/model/issues.ts";
 import { runOptionsSchema, type RunOptions } from "../../src/model/run-options.ts";
-import { systemClock, type Database } from "../../src/ports.ts";
+import { systemClock } from "../../src/ports.ts";
 import { UsageError } from "../args.ts";
 import { defineCommand } from "../command.ts";
 import { readJsonFile } from "../input.ts";
@@ -73,7 +75,7 @@ export default defineCommand({
         { scheduled: false, updateSchedule: f["update-schedule"] === true },
         controller.signal,
       );
-      if (job.update_schedule && !job.dry_run) await moveAfterRun(database.db, job, runSucceeded(job), systemClock.now());
+      if (job.update_schedule && !job.dry_run) await moveAfterRun(database, job, runSucceeded(job), systemClock.now());
     } finally {
       progress.stop();
       release();
@@ -81,8 +83,10 @@ export default defineCommand({
       await writer?.close();
     }
     ctx.printJson(jobJson(job));
-    const stats = job.stats as unknown as CrawlJobStats;
+    const stats = crawlJobStats(job.stats);
     ctx.print(`job ${job.id} ${job.status}${job.error ? `: ${job.error}` : ""}`);
+    // A job taken from this run before it started (cancelled at once) has nothing more to say.
+    if (!stats) return 1;
     ctx.print(`  pages: ${stats.pages.main} main, ${stats.pages.follow} follow, ${stats.pages.detail} detail, ${stats.pages.not_modified} not modified, ${stats.pages.failed} failed`);
     const dropped = Object.entries(stats.items.dropped).map(([why, n]) => `${n} ${why}`);
     ctx.print(
@@ -110,8 +114,8 @@ function runOptions(raw: Record<string, unknown>): RunOptions {
  */
 async function resolveDefinitions(database: Database, ref: string, bundleInput: unknown, dryRun: boolean): Promise<CrawlDefinitions> {
   if (bundleInput !== undefined && !dryRun) await importBundle(database, bundleInput, systemClock);
-  const fromBundle = bundleInput !== undefined && dryRun ? await bundleDefinitions(database.db, bundleInput, ref) : undefined;
-  return fromBundle ?? storedDefinitions(database.db, ref);
+  const fromBundle = bundleInput !== undefined && dryRun ? await bundleDefinitions(database, bundleInput, ref) : undefined;
+  return fromBundle ?? storedDefinitions(database, ref);
 }
 
 /** The job record as `--json` prints it (INTERFACE.md: times as ISO 8601 UTC). */

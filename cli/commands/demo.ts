@@ -1,5 +1,7 @@
 import { importBundle } from "../../src/bundle/import.ts";
-import { runCrawlJob, type CrawlJobStats } from "../../src/jobs/crawl-job.ts";
+import { countItems, sampleItems } from "../../src/db/items.ts";
+import { runCrawlJob } from "../../src/jobs/crawl-job.ts";
+import { crawlJobStats } from "../../src/model/job-stats.ts";
 import { storedDefinitions } from "../../src/jobs/definitions.ts";
 import { runOptionsSchema } from "../../src/model/run-options.ts";
 import { systemClock } from "../../src/ports.ts";
@@ -31,18 +33,18 @@ export default defineCommand({
       await importBundle(database, bundle, systemClock);
       ctx.note("definitions stored (class Quote, scraper quotes, source quotes); crawling…");
       const deps = runnerDeps(ctx, { "delay-ms": 0, "per-host": 4, ...ctx.flags }, database, stderrSink({ quiet: ctx.flags.quiet === true }));
-      const job = await runCrawlJob(deps, await storedDefinitions(database.db, "quotes"), runOptionsSchema.parse({}), { scheduled: false, updateSchedule: false }, new AbortController().signal).finally(
+      const job = await runCrawlJob(deps, await storedDefinitions(database, "quotes"), runOptionsSchema.parse({}), { scheduled: false, updateSchedule: false }, new AbortController().signal).finally(
         () => deps.close(),
       );
-      const stats = job.stats as unknown as CrawlJobStats;
-      const items = await database.client.execute("SELECT id, data FROM items ORDER BY id LIMIT 3");
-      const count = Number((await database.client.execute("SELECT count(*) AS n FROM items")).rows[0]!.n);
+      const items = await sampleItems(database, 3);
+      const count = await countItems(database);
       ctx.printJson({ job: { id: job.id, status: job.status, stats: job.stats }, items: count });
+      const stats = crawlJobStats(job.stats);
+      if (!stats) return 1;
       ctx.print(`job ${job.id} ${job.status}: ${stats.pages.main + stats.pages.follow} list pages and ${stats.pages.detail} author pages read`);
       ctx.print(`${stats.items_read} quotes read, ${stats.items.saved} saved, ${stats.items.unchanged} already stored; ${count} items in the database`);
-      for (const row of items.rows) {
-        const data = JSON.parse(String(row.data)) as Record<string, unknown>;
-        ctx.print(`  #${row.id} ${String(data.text)} — ${String(data.author)} (born ${String(data.author_born_date)}), tags: ${(data.tags as string[]).join(", ")}`);
+      for (const { id, data } of items) {
+        ctx.print(`  #${id} ${String(data.text)} — ${String(data.author)} (born ${String(data.author_born_date)}), tags: ${(data.tags as string[]).join(", ")}`);
       }
       ctx.print("next: 'dscraper export' shows the definitions, 'dscraper sources' the source and its schedule; see README.md");
       return job.status === "succeeded" ? 0 : 1;

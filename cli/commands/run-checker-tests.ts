@@ -1,4 +1,5 @@
-import { scrapersWithCheckers, testCheckers } from "../../src/check/checker-test.ts";
+import { testCheckers } from "../../src/check/checker-test.ts";
+import { scrapersWithCheckers } from "../../src/db/definitions.ts";
 import { Fetcher } from "../../src/fetch/fetcher.ts";
 import { checkerTestsAlert } from "../../src/check/alerts.ts";
 import { defineCommand } from "../command.ts";
@@ -31,7 +32,7 @@ export default defineCommand({
     const settings = fetchSettings(f, ctx.env);
     const onlyActive = f["only-active"] === true;
     const database = await ctx.database();
-    const scrapers = await scrapersWithCheckers(database.db, { onlyActive });
+    const scrapers = await scrapersWithCheckers(database, { onlyActive });
     if (scrapers.length === 0) {
       ctx.printJson({ summary: summarize([]), results: [], failures: [], notified: false });
       ctx.print(`no ${onlyActive ? "ACTIVE " : ""}scraper has checkers: nothing to test`);

@@ -1,6 +1,6 @@
 import { runQueuedJob } from "../../src/jobs/runner.ts";
 import { systemClock } from "../../src/ports.ts";
-import { DEFAULT_TICK_CAPS, tick } from "../../src/schedule/tick.ts";
+import { DEFAULT_TICK_CAPS, tick } from "../../src/jobs/tick.ts";
 import { dailyMonitoring } from "../../src/check/alerts.ts";
 import { NOTIFY_FLAGS, notifierOf } from "../notify.ts";
 import { defineCommand } from "../command.ts";
@@ -51,7 +51,7 @@ export default defineCommand({
     const caps = { spiders: f["max-spider-runs"] ?? DEFAULT_TICK_CAPS.spiders, checkers: f["max-checker-runs"] ?? DEFAULT_TICK_CAPS.checkers };
     let ticking: Promise<void> = Promise.resolve();
     const runTick = () => {
-      ticking = tick(database.db, queue, systemClock, caps)
+      ticking = tick(database, queue, systemClock, caps)
         .then((r) => {
           if (r.crawls.length || r.checks.length || r.expired) say(`tick: queued ${r.crawls.length} crawl(s) and ${r.checks.length} check(s)${r.expired ? `, expired ${r.expired} dead job(s)` : ""}`);
         })
@@ -61,7 +61,7 @@ export default defineCommand({
     const monitoring = new AbortController();
     const runDaily = () => {
       if (!notifier) return;
-      void dailyMonitoring(database.db, deps.fetcher, notifier, systemClock, monitoring.signal)
+      void dailyMonitoring(database, deps.fetcher, notifier, systemClock, monitoring.signal)
         .then(({ sent, errors }) => {
           say(`daily monitoring: ${sent.length ? sent.map((a) => a.subject).join("; ") : "nothing to report"}`);
           for (const e of errors) say(`daily monitoring could not notify: ${e}`, "ERROR");

@@ -1,5 +1,4 @@
-import { asc, eq } from "drizzle-orm";
-import { scheduler_runtimes, scrapers, sources } from "../../src/db/schema.ts";
+import { sourcesWithRuntimes } from "../../src/db/definitions.ts";
 import { defineCommand } from "../command.ts";
 
 export default defineCommand({
@@ -9,12 +8,7 @@ export default defineCommand({
   positionals: [0, 0],
   flags: {},
   async run(ctx) {
-    const rows = await (await ctx.database()).db
-      .select({ source: sources, scraper: scrapers.name, status: scrapers.status, runtime: scheduler_runtimes })
-      .from(sources)
-      .innerJoin(scrapers, eq(scrapers.id, sources.scraper_id))
-      .leftJoin(scheduler_runtimes, eq(scheduler_runtimes.source_id, sources.id))
-      .orderBy(asc(sources.id));
+    const rows = await sourcesWithRuntimes(await ctx.database());
     ctx.printJson(
       rows.map(({ source, scraper, runtime }) => ({
         id: source.id,

@@ -1,8 +1,7 @@
-import { inArray } from "drizzle-orm";
-import { jobs } from "../../src/db/schema.ts";
+import { jobsByIds } from "../../src/db/jobs.ts";
 import { runQueuedJob } from "../../src/jobs/runner.ts";
 import { systemClock } from "../../src/ports.ts";
-import { DEFAULT_TICK_CAPS, tick } from "../../src/schedule/tick.ts";
+import { DEFAULT_TICK_CAPS, tick } from "../../src/jobs/tick.ts";
 import { defineCommand } from "../command.ts";
 import { JOB_FLAGS, runnerDeps, stderrSink } from "../job-deps.ts";
 import { LocalQueue } from "../local-queue.ts";
@@ -31,13 +30,13 @@ export default defineCommand({
     );
     const release = onInterrupt(() => void queue.stop(new Error("interrupted")));
     try {
-      const result = await tick(database.db, queue, systemClock, {
+      const result = await tick(database, queue, systemClock, {
         spiders: f["max-spider-runs"] ?? DEFAULT_TICK_CAPS.spiders,
         checkers: f["max-checker-runs"] ?? DEFAULT_TICK_CAPS.checkers,
       });
       await queue.idle();
       const ids = [...result.crawls, ...result.checks];
-      const rows = ids.length ? await database.db.select().from(jobs).where(inArray(jobs.id, ids)) : [];
+      const rows = await jobsByIds(database, ids);
       ctx.printJson({ expired: result.expired, jobs: rows.map(jobJson) });
       ctx.print(`tick: ${result.crawls.length} crawl${result.crawls.length === 1 ? "" : "s"} and ${result.checks.length} check${result.checks.length === 1 ? "" : "s"} run${result.expired ? `, ${result.expired} dead job(s) expired` : ""}`);
       for (const job of rows) {

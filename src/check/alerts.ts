@@ -4,9 +4,10 @@
  * the Worker's cron: which results are failures, and how they are announced.
  */
 import type { Fetcher } from "../fetch/fetcher.ts";
-import type { Db } from "../db/connect.ts";
+import type { Database } from "../db/connect.ts";
+import { scrapersWithCheckers } from "../db/definitions.ts";
 import type { Alert, Clock, Notifier } from "../ports.ts";
-import { scrapersWithCheckers, testCheckers, type CheckerTestReport } from "./checker-test.ts";
+import { testCheckers, type CheckerTestReport } from "./checker-test.ts";
 import { lastDeleteAlerts, lastSaveAlerts, type LastActionAlert } from "./monitoring.ts";
 
 /**
@@ -43,12 +44,12 @@ export function lastActionAlert(type: "last_saves" | "last_deletes", alerts: rea
  * last-delete alerts, each sent when it has something to say. Returns what was sent; a failing webhook is
  * reported, not thrown, so one bad round does not stop the daemon.
  */
-export async function dailyMonitoring(db: Db, fetcher: Fetcher, notifier: Notifier, clock: Clock, signal?: AbortSignal): Promise<{ sent: Alert[]; errors: string[] }> {
+export async function dailyMonitoring(database: Database, fetcher: Fetcher, notifier: Notifier, clock: Clock, signal?: AbortSignal): Promise<{ sent: Alert[]; errors: string[] }> {
   const alerts: (Alert | undefined)[] = [];
-  const results = (await Promise.all((await scrapersWithCheckers(db, { onlyActive: true })).map((s) => testCheckers(s, fetcher, signal)))).flat();
+  const results = (await Promise.all((await scrapersWithCheckers(database, { onlyActive: true })).map((s) => testCheckers(s, fetcher, signal)))).flat();
   alerts.push(checkerTestsAlert(results, false));
-  alerts.push(lastActionAlert("last_saves", (await lastSaveAlerts(db, clock.now(), { onlyActive: true })).alerts));
-  alerts.push(lastActionAlert("last_deletes", (await lastDeleteAlerts(db, clock.now(), { onlyActive: true })).alerts));
+  alerts.push(lastActionAlert("last_saves", (await lastSaveAlerts(database, clock.now(), { onlyActive: true })).alerts));
+  alerts.push(lastActionAlert("last_deletes", (await lastDeleteAlerts(database, clock.now(), { onlyActive: true })).alerts));
   const sent: Alert[] = [];
   const errors: string[] = [];
   for (const alert of alerts) {

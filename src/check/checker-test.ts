@@ -5,15 +5,10 @@
  * like that would delete it. The answer is read by `checkOutcome`, the rule item checks use, so a test passes
  * exactly when a real check would act.
  */
-import { and, asc, eq, sql, type SQL } from "drizzle-orm";
 import { FetchError } from "../fetch/errors.ts";
-import type { Fetcher, PageRequest } from "../fetch/fetcher.ts";
+import { type Fetcher, type PageRequest } from "../fetch/fetcher.ts";
 import { buildRequest, UnsupportedRequestError } from "../crawl/request.ts";
-import type { Db } from "../db/connect.ts";
-import { scrapers } from "../db/schema.ts";
-import { NotFoundError } from "../errors.ts";
 import type { Checker } from "../model/checker.ts";
-import type { ScraperStatus } from "../model/enums.ts";
 import type { PageType } from "../model/page-type.ts";
 import type { ScraperBody } from "../model/scraper.ts";
 import { checkOutcome, type CheckOutcome } from "./outcome.ts";
@@ -114,37 +109,4 @@ export function judgeCheckerTest(checkerType: Checker["checker_type"], outcome: 
     default:
       return { result: "ERROR", detail: `${outcome.detail}: the checker would keep an item answering like this` };
   }
-}
-
-// ---------------------------------------------------------------------------------------------------------------
-// The scrapers to test
-
-export interface StoredScraper extends TestedScraper {
-  id: number;
-  status: ScraperStatus;
-  body: ScraperBody;
-}
-
-const columns = { id: scrapers.id, name: scrapers.name, status: scrapers.status, body: scrapers.definition };
-
-/** A scraper by id (all digits) or name. */
-export async function findScraper(db: Db, ref: string | number): Promise<StoredScraper> {
-  const byId = typeof ref === "number" || /^\d+$/.test(ref);
-  const [row] = await db
-    .select(columns)
-    .from(scrapers)
-    .where(byId ? eq(scrapers.id, Number(ref)) : eq(scrapers.name, String(ref)));
-  if (!row) throw new NotFoundError(`no scraper ${byId ? `with id ${ref}` : `named "${ref}"`}`);
-  return row;
-}
-
-/** Every scraper that has checkers, by id; with `onlyActive` the ACTIVE ones only (DDS `--only-active`). */
-export async function scrapersWithCheckers(db: Db, { onlyActive }: { onlyActive: boolean }): Promise<StoredScraper[]> {
-  const conditions: SQL[] = [sql`json_array_length(${scrapers.definition}, '$.checkers') > 0`];
-  if (onlyActive) conditions.push(eq(scrapers.status, "ACTIVE"));
-  return db
-    .select(columns)
-    .from(scrapers)
-    .where(and(...conditions))
-    .orderBy(asc(scrapers.id));
 }

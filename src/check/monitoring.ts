@@ -5,9 +5,8 @@
  * `last_checker_delete_alert_period` is set and whose checkers have not deleted an item within it. Either usually
  * means the site changed under the scraper: its XPaths no longer match, or its checkers no longer notice deletions.
  */
-import { asc, eq, sql } from "drizzle-orm";
-import type { Db } from "../db/connect.ts";
-import { scrapers } from "../db/schema.ts";
+import type { Database } from "../db/connect.ts";
+import { alertPeriods } from "../db/definitions.ts";
 import { ValidationError } from "../errors.ts";
 import type { ScraperStatus } from "../model/enums.ts";
 
@@ -82,34 +81,21 @@ export interface MonitoringOptions {
 }
 
 /** Scrapers that have not saved an item within their `last_scraper_save_alert_period` (`check-last-saves`). */
-export function lastSaveAlerts(db: Db, now: Date, options: MonitoringOptions): Promise<MonitoringReport> {
-  return alerts(db, now, options, "save");
+export function lastSaveAlerts(database: Database, now: Date, options: MonitoringOptions): Promise<MonitoringReport> {
+  return alerts(database, now, options, "save");
 }
 
 /**
  * Scrapers with checkers whose checkers have not deleted an item within their `last_checker_delete_alert_period`
  * (`check-last-deletes`). A scraper without checkers cannot delete anything, so its period raises no alert.
  */
-export function lastDeleteAlerts(db: Db, now: Date, options: MonitoringOptions): Promise<MonitoringReport> {
-  return alerts(db, now, options, "delete");
+export function lastDeleteAlerts(database: Database, now: Date, options: MonitoringOptions): Promise<MonitoringReport> {
+  return alerts(database, now, options, "delete");
 }
 
-async function alerts(db: Db, now: Date, { onlyActive }: MonitoringOptions, kind: "save" | "delete"): Promise<MonitoringReport> {
+async function alerts(database: Database, now: Date, options: MonitoringOptions, kind: "save" | "delete"): Promise<MonitoringReport> {
   const field = kind === "save" ? "last_scraper_save_alert_period" : "last_checker_delete_alert_period";
-  // Only the fields needed are read out of the definition JSON, not the whole definition of every scraper.
-  const rows = await db
-    .select({
-      id: scrapers.id,
-      name: scrapers.name,
-      status: scrapers.status,
-      period: sql<string | null>`json_extract(${scrapers.definition}, ${`$.${field}`})`,
-      checkers: sql<number | null>`json_array_length(${scrapers.definition}, '$.checkers')`,
-      last: kind === "save" ? scrapers.last_scraper_save : scrapers.last_checker_delete,
-      created_at: scrapers.created_at,
-    })
-    .from(scrapers)
-    .where(onlyActive ? eq(scrapers.status, "ACTIVE") : undefined)
-    .orderBy(asc(scrapers.id));
+  const rows = await alertPeriods(database, kind, options);
   const report: MonitoringReport = { checked: 0, alerts: [] };
   for (const row of rows) {
     if (kind === "delete" && !row.checkers) continue;

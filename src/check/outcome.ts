@@ -7,6 +7,7 @@ import { parsePage } from "../extract/document.ts";
 import { compileJsonPath } from "../expressions/jsonpath.ts";
 import { compileXPath } from "../expressions/xpath.ts";
 import type { Checker } from "../model/checker.ts";
+import type { CheckOutcomeKind } from "../model/job-stats.ts";
 import type { ContentType } from "../model/page-type.ts";
 
 /**
@@ -15,7 +16,7 @@ import type { ContentType } from "../model/page-type.ts";
  * - `alive`: any other answer a browser would show;
  * - `unknown`: a server error, a network error, a page that could not be read — says nothing about the item.
  */
-export type CheckOutcome = { kind: "not_found" | "gone" | "alive" | "unknown"; detail: string };
+export type CheckOutcome = { kind: CheckOutcomeKind; detail: string };
 
 export interface CheckedAnswer {
   status: number;

@@ -10,10 +10,12 @@ import type { Attr } from "../model/attr.ts";
 import type { ScrapedClassBody } from "../model/scraped-class.ts";
 import type { ScraperBody } from "../model/scraper.ts";
 import type { LogLevel } from "../model/enums.ts";
-import type { Clock, Database } from "../ports.ts";
-import type { InStatement } from "@libsql/client/web";
+import { emptyPipelineCounts, type PipelineCounts } from "../model/job-stats.ts";
+import type { Clock } from "../ports.ts";
+import type { Database } from "../db/connect.ts";
+import { knownItems, saveItems, type KnownItem, type NewItem } from "../db/items.ts";
 import { imageFailure, type ImageDownloads } from "../images/downloads.ts";
-import type { ReadItem } from "./crawler.ts";
+import type { ReadItem } from "./item.ts";
 
 /** Where the items of a run go: the stored ids of class, source and scraper (null when nothing is stored). */
 export interface PipelineTarget {
@@ -41,25 +43,15 @@ export interface PipelineOptions {
   images?: ImageDownloads;
 }
 
-export interface PipelineCounts {
-  /** Items that passed the mandatory check. */
-  valid: number;
-  saved: number;
-  updated: number;
-  unchanged: number;
-  dropped: Record<string, number>;
-}
+export type { PipelineCounts } from "../model/job-stats.ts";
 
-interface Pending {
-  key: string;
-  data: Record<string, unknown>;
-  url: string | null;
-  /** Store keys of its images, once stored. */
+/** A new item on its way: its image keys are known once its images are stored. */
+interface Pending extends NewItem {
   imageKeys: string[];
 }
 
 export class ItemPipeline {
-  readonly counts: PipelineCounts = { valid: 0, saved: 0, updated: 0, unchanged: 0, dropped: {} };
+  readonly counts: PipelineCounts = emptyPipelineCounts();
   private readonly seen = new Set<string>();
   private batch: Pending[] = [];
   private flushing: Promise<void> = Promise.resolve();
@@ -122,9 +114,8 @@ export class ItemPipeline {
 
   private async write(batch: Pending[]): Promise<void> {
     if (batch.length === 0) return;
-    const known = await this.knownItems(batch.map((p) => p.key));
-    const now = this.options.clock.now().getTime();
-    const statements: InStatement[] = [];
+    const known = this.database && this.target.classId !== null ? await knownItems(this.database, batch.map((p) => p.key)) : new Map<string, KnownItem>();
+    const updates: KnownItem[] = [];
     const fresh: Pending[] = [];
     for (const item of batch) {
       const existing = known.get(item.key);
@@ -140,19 +131,28 @@ export class ItemPipeline {
         this.counts.updated++;
         const data = { ...existing.data };
         for (const a of changed) data[a.name] = item.data[a.name];
-        statements.push({ sql: "UPDATE items SET data = ?, updated_at = ? WHERE id = ?", args: [JSON.stringify(data), now, existing.id] });
+        updates.push({ id: existing.id, data });
         continue;
       }
       fresh.push(item);
     }
     const saved = await this.admit(fresh);
-    const storing = !this.options.dryRun && this.target.sourceId !== null && this.target.classId !== null;
-    if (storing && saved.length) statements.push(...this.insertStatements(saved, now));
-    if (this.options.dryRun || !this.database || statements.length === 0) return;
-    if (this.counts.saved > 0 && this.target.scraperId !== null) {
-      statements.push({ sql: "UPDATE scrapers SET last_scraper_save = ? WHERE id = ?", args: [now, this.target.scraperId] });
-    }
-    await this.database.client.batch(statements, "write");
+    const { classId, sourceId, scraperId } = this.target;
+    if (this.options.dryRun || !this.database || classId === null || sourceId === null) return;
+    const now = this.options.clock.now();
+    await saveItems(
+      this.database,
+      {
+        classId,
+        sourceId,
+        updates,
+        inserts: saved,
+        checkersRunnable: this.options.checkersRunnable,
+        firstCheckAt: new Date(now.getTime() + this.options.firstCheckMinutes * 60_000),
+        ...(this.counts.saved > 0 && scraperId !== null ? { savedBy: scraperId } : {}),
+      },
+      now,
+    );
   }
 
   /**
@@ -208,49 +208,6 @@ export class ItemPipeline {
     }
     return true;
   }
-
-  /**
-   * New items and their checker runtimes in two statements, whatever the batch size: statements are prepared one
-   * by one (and over HTTP each is sent), so one multi-row INSERT beats a statement per item.
-   */
-  private insertStatements(fresh: Pending[], now: number): InStatement[] {
-    const { classId, sourceId } = this.target;
-    const keys = fresh.map((p) => p.key);
-    const marks = keys.map(() => "?").join(", ");
-    return [
-      {
-        // A unique key that appeared meanwhile (another run, a re-delivered message) is simply not inserted twice.
-        sql: `INSERT INTO items (class_id, source_id, unique_key, url, data, created_at, updated_at) VALUES ${fresh.map(() => "(?, ?, ?, ?, ?, ?, ?)").join(", ")} ON CONFLICT (unique_key) DO NOTHING`,
-        args: fresh.flatMap((p) => [classId, sourceId, p.key, p.url, JSON.stringify(p.data), now, now]),
-      },
-      {
-        sql: `INSERT INTO scheduler_runtimes (runtime_type, item_id, runnable, next_action_time, num_zero_actions, num_404) SELECT 'C', id, ?, ?, 0, 0 FROM items WHERE unique_key IN (${marks}) AND NOT EXISTS (SELECT 1 FROM scheduler_runtimes r WHERE r.item_id = items.id)`,
-        args: [this.options.checkersRunnable ? 1 : 0, now + this.options.firstCheckMinutes * 60_000, ...keys],
-      },
-      ...imageRows(fresh),
-    ];
-  }
-
-  private async knownItems(keys: string[]): Promise<Map<string, { id: number; data: Record<string, unknown> }>> {
-    const known = new Map<string, { id: number; data: Record<string, unknown> }>();
-    if (!this.database || this.target.classId === null) return known;
-    const placeholders = keys.map(() => "?").join(", ");
-    const rows = await this.database.client.execute({ sql: `SELECT id, unique_key, data FROM items WHERE unique_key IN (${placeholders})`, args: keys });
-    for (const row of rows.rows) known.set(String(row.unique_key), { id: Number(row.id), data: JSON.parse(String(row.data)) as Record<string, unknown> });
-    return known;
-  }
-}
-
-/** The items' image references, by unique key (the item ids are only known inside the transaction). */
-function imageRows(fresh: Pending[]): InStatement[] {
-  const rows = fresh.flatMap((p) => [...new Set(p.imageKeys)].map((key) => [p.key, key] as const));
-  if (rows.length === 0) return [];
-  return [
-    {
-      sql: `INSERT OR IGNORE INTO item_images (item_id, key) SELECT items.id, v.column2 FROM (VALUES ${rows.map(() => "(?, ?)").join(", ")}) AS v JOIN items ON items.unique_key = v.column1`,
-      args: rows.flat(),
-    },
-  ];
 }
 
 function isEmpty(v: Values[string] | undefined): boolean {

@@ -1,16 +1,26 @@
 /**
  * @module
- * The Database port over any libSQL client: the shells only differ in how they create the client.
+ * The Database port over any libSQL client: the shells only differ in how they create the client. Layers above
+ * db/ hold a `Database` and hand it to the queries of db/; only db/ reaches into `db` and `client`.
  */
 import type { Client } from "@libsql/client/web";
 import type { LibSQLDatabase } from "drizzle-orm/libsql/driver-core";
 import { drizzle } from "drizzle-orm/libsql/web";
-import type { Database } from "../ports.ts";
 import { migrate } from "./migrate.ts";
 import { MIGRATIONS } from "./migrations.gen.ts";
 import * as schema from "./schema.ts";
 
 export type Db = LibSQLDatabase<typeof schema>;
+
+/** drizzle over a libSQL client: a local `file:` database or a remote libSQL server (Turso). */
+export interface Database {
+  readonly db: Db;
+  /** The raw client, for batches and interactive transactions drizzle does not express. */
+  readonly client: Client;
+  /** Tags of the migrations applied when it was opened. */
+  readonly applied: readonly string[];
+  close(): void;
+}
 
 /** Migrates the database the client points at and wraps it. */
 export async function openDatabase(client: Client): Promise<Database> {

@@ -36,5 +36,13 @@ export const MIGRATIONS: readonly Migration[] = [
       "CREATE UNIQUE INDEX `sources_name_unique` ON `sources` (`name`);",
       "CREATE INDEX `sources_scraper` ON `sources` (`scraper_id`);"
     ]
+  },
+  {
+    "tag": "0001_job_lease_attempt",
+    "folderMillis": 1796403196698,
+    "hash": "8e41011976224cdd408ef797ccd3f184476d14960bdf52304de9973f2d2852f6",
+    "sql": [
+      "ALTER TABLE `jobs` ADD `attempt` integer DEFAULT 0 NOT NULL;"
+    ]
   }
 ];

@@ -7,6 +7,7 @@
 import { sql } from "drizzle-orm";
 import { check, index, integer, primaryKey, real, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
 import { JOB_KINDS, JOB_STATUSES, LOG_LEVELS, MARK_TYPES, SCRAPER_STATUSES } from "../model/enums.ts";
+import type { JobStats } from "../model/job-stats.ts";
 import type { ScrapedClassBody } from "../model/scraped-class.ts";
 import type { ScraperBody } from "../model/scraper.ts";
 
@@ -137,13 +138,18 @@ export const jobs = sqliteTable(
     /** Started by the scheduler (or `--update-schedule`): the run moves its runtime. */
     update_schedule: integer("update_schedule", { mode: "boolean" }).notNull().default(false),
     params: text("params", { mode: "json" }).$type<Record<string, unknown>>().notNull(),
-    stats: text("stats", { mode: "json" }).$type<Record<string, unknown>>().notNull(),
+    stats: text("stats", { mode: "json" }).$type<JobStats>().notNull(),
     error: text("error"),
     created_at: createdAt(),
     started_at: integer("started_at", { mode: "timestamp_ms" }),
     finished_at: integer("finished_at", { mode: "timestamp_ms" }),
     /** Lease: a running job renews it; one that stops renewing is dead and no longer holds its source. */
     heartbeat_at: integer("heartbeat_at", { mode: "timestamp_ms" }),
+    /**
+     * Fencing token of the lease: each claim of the job adds one. A run renews and finishes only while the row is
+     * still running under the attempt it claimed, so a run that lost its lease never writes over the new state.
+     */
+    attempt: integer("attempt").notNull().default(0),
   },
   (t) => [
     // Two runs of one source never overlap: the database refuses the second, whatever process asks.

@@ -66,11 +66,21 @@ export function parsePage(body: Uint8Array, contentTypeHeader: string | null, ex
 const parser = new DOMParser();
 
 export function parseHtml(text: string): Node {
-  return normalized(parser.parseFromString(text, "text/html") as unknown as Node);
+  return normalized(asNode(parser.parseFromString(text, "text/html")));
 }
 
 export function parseXml(text: string): Node {
-  return normalized(withoutCdata(parser.parseFromString(text, "text/xml") as unknown as Node));
+  return normalized(withoutCdata(asNode(parser.parseFromString(text, "text/xml"))));
+}
+
+/** linkedom's documents are DOM nodes under their own types; XPath and the extractor take them as `Node`. */
+function asNode(document: object): Node {
+  if (!isNode(document)) throw new TypeError("the HTML/XML parser returned something that is not a DOM node");
+  return document;
+}
+
+function isNode(value: object): value is Node {
+  return "nodeType" in value && "childNodes" in value;
 }
 
 /**

@@ -1,29 +1,32 @@
 /**
  * @module
- * A crawl as a job (SPEC.md §4): refused when its scraper may not run or its source is busy, recorded in `jobs`
- * from queued to its end, kept alive by a lease while it runs, cancelled from outside through that lease, with
- * its log rows and stats.
+ * A crawl as a job (SPEC.md §4): refused when its scraper may not run or its page window does not fit, then run
+ * through the job lifecycle (`lifecycle.ts`) with its log rows, its validators for conditional requests, its
+ * items through the pipeline and its stats.
  */
-import { eq, sql } from "drizzle-orm";
-import { crawl, type CrawlProgress, type CrawlStats, type ValidatorCache } from "../crawl/crawler.ts";
-import type { Fetcher } from "../fetch/fetcher.ts";
-import { ItemPipeline, type PipelineCounts } from "../crawl/pipeline.ts";
+import { crawl, type CrawlProgress, type ValidatorCache } from "../crawl/crawler.ts";
+import { ItemPipeline } from "../crawl/pipeline.ts";
 import { planMainPages } from "../crawl/planner.ts";
 import { UnsupportedRequestError } from "../crawl/request.ts";
-import { ImageDownloads, type ImageDeps } from "../images/downloads.ts";
+import type { Database } from "../db/connect.ts";
+import { jobById } from "../db/jobs.ts";
+import { saveValidators, sourceValidators, type PageValidator } from "../db/validators.ts";
 import type { ProcessorEnv } from "../expressions/processors.ts";
-import type { Db } from "../db/connect.ts";
-import { page_validators } from "../db/schema.ts";
+import type { Fetcher } from "../fetch/fetcher.ts";
+import { ImageDownloads, type ImageDeps } from "../images/downloads.ts";
+import { emptyCrawlStats, type CrawlJobStats } from "../model/job-stats.ts";
 import type { RunOptions } from "../model/run-options.ts";
-import type { Clock, Database } from "../ports.ts";
+import type { Clock } from "../ports.ts";
 import { refuseUnrunnable, type CrawlDefinitions } from "./definitions.ts";
+import { claimRun, finishing, queueJob, type JobRow, type JobRun, type Sleep } from "./lifecycle.ts";
 import { JobLog, type JobLogOptions } from "./log.ts";
-import { createJob, finishJob, heartbeat, HEARTBEAT_MS, jobById, startJob, type JobRow } from "./records.ts";
 
 export interface CrawlJobDeps {
   database: Database;
   fetcher: Fetcher;
   clock: Clock;
+  /** Between the lease's heartbeats (default a timer). */
+  sleep?: Sleep;
   env: ProcessorEnv;
   log: Omit<JobLogOptions, "clock">;
   /** Send conditional requests from the validators of the last run (off with `--no-cache`). */
@@ -34,45 +37,35 @@ export interface CrawlJobDeps {
   images?: Omit<ImageDeps, "fetcher">;
 }
 
-export interface CrawlJobStats extends CrawlStats {
-  items: PipelineCounts;
+/** A crawl by hand (or from the CLI): refused before any job exists when it cannot run, else queued and run now. */
+export async function runCrawlJob(deps: CrawlJobDeps, defs: CrawlDefinitions, options: RunOptions, run: { scheduled: boolean; updateSchedule: boolean }, signal: AbortSignal): Promise<JobRow> {
+  refuseCrawl(defs, options, run.scheduled);
+  const job = await queueJob(
+    deps.database,
+    { kind: "crawl", source_id: defs.sourceId, scraper_id: defs.scraperId, dry_run: options.dry_run, update_schedule: run.updateSchedule, params: { ...options } },
+    deps.clock.now(),
+  );
+  const claimed = await claimRun(deps, job.id, signal);
+  // Cancelled or declared dead between the two statements: it is what it is now.
+  if (!claimed) return (await jobById(deps.database, job.id)) ?? job;
+  return finishing(claimed, () => crawlJob(deps, defs, options, claimed));
 }
 
-export async function runCrawlJob(deps: CrawlJobDeps, defs: CrawlDefinitions, options: RunOptions, run: { scheduled: boolean; updateSchedule: boolean; job?: JobRow }, signal: AbortSignal): Promise<JobRow> {
-  const { database, clock } = deps;
-  const db = database.db;
-  refuseUnrunnable(defs, run.scheduled);
-  // A page window that does not fit the scraper is bad input: refused before a job exists.
+/** What makes a crawl impossible before it starts: its scraper may not run, or the page window does not fit. */
+export function refuseCrawl(defs: CrawlDefinitions, options: RunOptions, scheduled: boolean): void {
+  refuseUnrunnable(defs, scheduled);
   planMainPages(defs.scraperBody, options.url ?? defs.url, options);
-  // A queued job (from the scheduler or the API) already holds its source; a run by hand queues its own.
-  const job =
-    run.job ??
-    (await createJob(
-      db,
-      { kind: "crawl", source_id: defs.sourceId, scraper_id: defs.scraperId, dry_run: options.dry_run, update_schedule: run.updateSchedule, params: { ...options } },
-      clock.now(),
-    ));
-  if (!(await startJob(db, job.id, clock.now()))) return (await jobById(db, job.id))!;
-  const log = new JobLog(db, { job_id: job.id, source_id: defs.sourceId, scraper_id: defs.scraperId }, { ...deps.log, clock });
+}
+
+/** Runs the crawl of a claimed job and finishes it; the refusals of {@link refuseCrawl} are the caller's. */
+export async function crawlJob(deps: CrawlJobDeps, defs: CrawlDefinitions, options: RunOptions, run: JobRun): Promise<JobRow> {
+  const { database, clock } = deps;
+  const log = new JobLog(database, { job_id: run.job.id, source_id: defs.sourceId, scraper_id: defs.scraperId }, { ...deps.log, clock });
+  run.onHeartbeatError = (e) => log.log("WARNING", `could not renew the job's lease: ${e instanceof Error ? e.message : String(e)}`);
   log.log("INFO", `crawl of source "${defs.sourceName}" with scraper "${defs.scraperName}" started${options.dry_run ? " (dry run)" : ""}`);
 
-  const stop = new AbortController();
-  const onOuterAbort = () => stop.abort(signal.reason);
-  signal.addEventListener("abort", onOuterAbort);
-  let cancelledElsewhere = false;
-  const lease = setInterval(() => {
-    heartbeat(db, job.id, clock.now())
-      .then((alive) => {
-        if (!alive) {
-          cancelledElsewhere = true;
-          stop.abort(new Error("the job was cancelled"));
-        }
-      })
-      .catch((e: unknown) => log.log("WARNING", `could not renew the job's lease: ${e instanceof Error ? e.message : String(e)}`));
-  }, HEARTBEAT_MS);
-
   // A dry run shows what a full read gives, so it neither sends nor stores validators.
-  const validators = deps.conditionalRequests && !options.dry_run && defs.sourceId !== null ? await loadValidators(db, defs.sourceId) : undefined;
+  const validators = deps.conditionalRequests && !options.dry_run && defs.sourceId !== null ? new Validators(await sourceValidators(database, defs.sourceId)) : undefined;
   const pipeline = new ItemPipeline(
     database,
     { classId: defs.classId, classBody: defs.classBody, sourceId: defs.sourceId, scraperId: defs.scraperId, scraperBody: defs.scraperBody },
@@ -84,7 +77,7 @@ export async function runCrawlJob(deps: CrawlJobDeps, defs: CrawlDefinitions, op
       ...(deps.onRow ? { onRow: deps.onRow } : {}),
       checkersRunnable: defs.scraperStatus === "ACTIVE" && defs.scraperBody.checkers.length > 0,
       firstCheckMinutes: defs.classBody.checker_scheduler_conf.MIN_TIME,
-      ...(deps.images && !options.dry_run ? { images: new ImageDownloads({ ...deps.images, fetcher: deps.fetcher }, stop.signal) } : {}),
+      ...(deps.images && !options.dry_run ? { images: new ImageDownloads({ ...deps.images, fetcher: deps.fetcher }, run.signal) } : {}),
     },
   );
 
@@ -99,14 +92,14 @@ export async function runCrawlJob(deps: CrawlJobDeps, defs: CrawlDefinitions, op
       deps.fetcher,
       deps.env,
       { item: (item) => pipeline.add(item), log: log.log, ...(deps.onProgress ? { progress: deps.onProgress } : {}), ...(validators ? { validators } : {}) },
-      stop.signal,
+      run.signal,
     );
     await pipeline.flush();
     stats = { ...crawled, items: pipeline.counts };
     const mainPages = crawled.pages.main + crawled.pages.not_modified;
-    if (stop.signal.aborted) {
+    if (run.signal.aborted) {
       status = "cancelled";
-      error = cancelledElsewhere ? "cancelled while running" : "cancelled (interrupted)";
+      error = run.stopReason === "interrupted" ? "cancelled (interrupted)" : "cancelled while running";
     } else if (crawled.errors.internal) {
       error = `${crawled.errors.internal} page(s) failed with an internal error (see the log)`;
     } else if (mainPages === 0) {
@@ -116,38 +109,25 @@ export async function runCrawlJob(deps: CrawlJobDeps, defs: CrawlDefinitions, op
     // A definition the run cannot honour is the definition's problem; anything else is ours.
     error = e instanceof UnsupportedRequestError ? e.message : `internal error: ${e instanceof Error ? e.message : String(e)}`;
     log.log("CRITICAL", error);
-  } finally {
-    clearInterval(lease);
-    signal.removeEventListener("abort", onOuterAbort);
   }
-  stats ??= { pages: { main: 0, follow: 0, detail: 0, not_modified: 0, failed: 0, duplicate: 0 }, items_read: 0, errors: {}, items: pipeline.counts };
-  if (validators) await saveValidators(db, defs.sourceId!, validators, clock.now());
+  stats ??= { ...emptyCrawlStats(), items: pipeline.counts };
+  if (validators && defs.sourceId !== null) await saveValidators(database, defs.sourceId, validators.changed, clock.now());
   log.log(status === "succeeded" ? "INFO" : "ERROR", `crawl ${status}${error ? `: ${error}` : ""}`);
   await log.flush();
-  return finishJob(db, job.id, status, stats as unknown as Record<string, unknown>, error, clock.now());
+  return run.finish(status, stats, error);
 }
 
-interface Validators extends ValidatorCache {
-  changed: Map<string, { etag?: string; lastModified?: string }>;
-}
+/** The last run's validators, and the ones this run learnt (stored at its end). */
+class Validators implements ValidatorCache {
+  readonly changed = new Map<string, PageValidator>();
 
-async function loadValidators(db: Db, sourceId: number): Promise<Validators> {
-  const rows = await db.select().from(page_validators).where(eq(page_validators.source_id, sourceId));
-  const known = new Map(rows.map((r) => [r.request_key, { ...(r.etag ? { etag: r.etag } : {}), ...(r.last_modified ? { lastModified: r.last_modified } : {}) }]));
-  const changed = new Map<string, { etag?: string; lastModified?: string }>();
-  return {
-    changed,
-    get: (key) => known.get(key),
-    set: (key, value) => changed.set(key, value),
-  };
-}
+  constructor(private readonly known: ReadonlyMap<string, PageValidator>) {}
 
-async function saveValidators(db: Db, sourceId: number, validators: Validators, now: Date): Promise<void> {
-  const rows = [...validators.changed].map(([request_key, v]) => ({ source_id: sourceId, request_key, etag: v.etag ?? null, last_modified: v.lastModified ?? null, updated_at: now }));
-  for (let i = 0; i < rows.length; i += 200) {
-    await db
-      .insert(page_validators)
-      .values(rows.slice(i, i + 200))
-      .onConflictDoUpdate({ target: [page_validators.source_id, page_validators.request_key], set: { etag: sql`excluded.etag`, last_modified: sql`excluded.last_modified`, updated_at: now } });
+  get(key: string): PageValidator | undefined {
+    return this.known.get(key);
+  }
+
+  set(key: string, value: PageValidator): void {
+    this.changed.set(key, value);
   }
 }

@@ -3,12 +3,9 @@
  * The definitions a crawl runs: a stored source with its scraper and class, or — for a dry run from a bundle
  * file — a bundle's own definitions, not stored (names the bundle lacks are taken from the database).
  */
-import { eq } from "drizzle-orm";
-import { storedReferences } from "../bundle/import.ts";
-import { classes, scrapers } from "../db/schema.ts";
-import { loadSource } from "../db/sources.ts";
-import type { Db } from "../db/connect.ts";
-import { ConflictError, NotFoundError } from "../errors.ts";
+import type { Database } from "../db/connect.ts";
+import { classBodyByName, loadSource, scraperByName, storedReferences } from "../db/definitions.ts";
+import { ConflictError } from "../errors.ts";
 import { assertBundleReferences, parseBundleShape } from "../model/bundle.ts";
 import type { ScraperStatus } from "../model/enums.ts";
 import type { ScrapedClassBody } from "../model/scraped-class.ts";
@@ -36,8 +33,8 @@ export function refuseUnrunnable(definitions: Pick<CrawlDefinitions, "scraperNam
 }
 
 /** A stored source (id or name) with its scraper and class. */
-export async function storedDefinitions(db: Db, ref: string | number): Promise<CrawlDefinitions> {
-  const { source, scraper, cls } = await loadSource(db, ref);
+export async function storedDefinitions(database: Database, ref: string | number): Promise<CrawlDefinitions> {
+  const { source, scraper, cls } = await loadSource(database, ref);
   return {
     classId: cls.id,
     classBody: cls.definition,
@@ -53,17 +50,17 @@ export async function storedDefinitions(db: Db, ref: string | number): Promise<C
 }
 
 /** The bundle's source `name` with its definitions, validated but not stored; undefined when the bundle has no such source. */
-export async function bundleDefinitions(db: Db, input: unknown, name: string): Promise<CrawlDefinitions | undefined> {
+export async function bundleDefinitions(database: Database, input: unknown, name: string): Promise<CrawlDefinitions | undefined> {
   const bundle = parseBundleShape(input);
-  assertBundleReferences(bundle, await storedReferences(db, bundle));
+  assertBundleReferences(bundle, await storedReferences(database, bundle));
   const source = bundle.sources.find((s) => s.name === name);
   if (!source) return undefined;
   const inBundle = bundle.scrapers.find((s) => s.name === source.scraper);
   const scraper = inBundle
     ? { name: inBundle.name, className: inBundle.class, status: inBundle.status, body: omit(inBundle, ["name", "class", "status"]) }
-    : await storedScraper(db, source.scraper);
+    : await scraperByName(database, source.scraper);
   const bundledClass = bundle.classes.find((c) => c.name === scraper.className);
-  const classBody = bundledClass ? omit(bundledClass, ["name"]) : await storedClassBody(db, scraper.className);
+  const classBody = bundledClass ? omit(bundledClass, ["name"]) : await classBodyByName(database, scraper.className);
   return {
     classId: null,
     classBody,
@@ -76,22 +73,6 @@ export async function bundleDefinitions(db: Db, input: unknown, name: string): P
     url: source.url,
     urls: source.urls,
   };
-}
-
-async function storedScraper(db: Db, name: string) {
-  const [row] = await db
-    .select({ name: scrapers.name, className: classes.name, status: scrapers.status, body: scrapers.definition })
-    .from(scrapers)
-    .innerJoin(classes, eq(classes.id, scrapers.class_id))
-    .where(eq(scrapers.name, name));
-  if (!row) throw new NotFoundError(`no scraper named "${name}"`);
-  return row;
-}
-
-async function storedClassBody(db: Db, name: string): Promise<ScrapedClassBody> {
-  const [row] = await db.select({ definition: classes.definition }).from(classes).where(eq(classes.name, name));
-  if (!row) throw new NotFoundError(`no class named "${name}"`);
-  return row.definition;
 }
 
 function omit<T extends object, K extends keyof T>(value: T, keys: readonly K[]): Omit<T, K> {

@@ -4,9 +4,8 @@
  * to print, and log rows in the database at or above the configured level (SPEC.md §8), typed by log markers
  * and pruned to the newest `log_limit` rows per scraper.
  */
-import { and, desc, eq, isNull, lt, or } from "drizzle-orm";
-import type { Db } from "../db/connect.ts";
-import { log_markers, logs } from "../db/schema.ts";
+import type { Database } from "../db/connect.ts";
+import { logMarkers, pruneLogs, saveLogRows } from "../db/logs.ts";
 import { LOG_LEVELS, type LogLevel, type MarkType } from "../model/enums.ts";
 import type { Clock } from "../ports.ts";
 
@@ -46,7 +45,7 @@ export class JobLog {
   private rows: Row[] = [];
 
   constructor(
-    private readonly db: Db | undefined,
+    private readonly database: Database | undefined,
     private readonly ids: { job_id: number | null; source_id: number | null; scraper_id: number | null },
     private readonly options: JobLogOptions,
   ) {}
@@ -54,34 +53,22 @@ export class JobLog {
   readonly log = (level: LogLevel, message: string, refObject?: string): void => {
     const date = this.options.clock.now();
     this.options.sink({ time: date.toISOString(), level, msg: message, ...this.ids, ...(refObject ? { ref_object: refObject } : {}) });
-    if (this.db && levelAtLeast(level, this.options.level)) this.rows.push({ message, ref_object: refObject ?? null, level, date });
+    if (this.database && levelAtLeast(level, this.options.level)) this.rows.push({ message, ref_object: refObject ?? null, level, date });
   };
 
   /** Stores the rows said so far, typed by the markers that match them, then prunes the scraper's rows. */
   async flush(): Promise<void> {
-    if (!this.db || this.rows.length === 0) return;
+    if (!this.database || this.rows.length === 0) return;
     const rows = this.rows;
     this.rows = [];
     const { scraper_id, job_id } = this.ids;
-    const markers = await this.db
-      .select()
-      .from(log_markers)
-      .where(scraper_id === null ? isNull(log_markers.scraper_id) : or(isNull(log_markers.scraper_id), eq(log_markers.scraper_id, scraper_id)));
+    const markers = await logMarkers(this.database, scraper_id);
     const typeOf = (row: Row): MarkType | null =>
       markers.find((m) => row.message.includes(m.message_contains) && (m.ref_object === null || m.ref_object === row.ref_object))?.mark_with_type ?? null;
-    // Large runs can say a lot; write in slices that stay within SQLite's and Hrana's statement size limits.
-    for (let i = 0; i < rows.length; i += 200) {
-      await this.db.insert(logs).values(rows.slice(i, i + 200).map((r) => ({ ...r, type: typeOf(r), scraper_id, job_id })));
-    }
-    await this.prune();
-  }
-
-  private async prune(): Promise<void> {
-    const { scraper_id } = this.ids;
-    if (!this.db) return;
-    const mine = scraper_id === null ? isNull(logs.scraper_id) : eq(logs.scraper_id, scraper_id);
-    const [cut] = await this.db.select({ id: logs.id }).from(logs).where(mine).orderBy(desc(logs.id)).limit(1).offset(this.options.limit - 1);
-    if (cut) await this.db.delete(logs).where(and(mine, lt(logs.id, cut.id)));
+    await saveLogRows(
+      this.database,
+      rows.map((r) => ({ ...r, type: typeOf(r), scraper_id, job_id })),
+    );
+    await pruneLogs(this.database, scraper_id, this.options.limit);
   }
 }
-

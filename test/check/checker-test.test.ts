@@ -1,6 +1,7 @@
 /** Checker tests (SPEC.md §6) against a real test site, and the scrapers they run on from a real database. */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { findScraper, judgeCheckerTest, scrapersWithCheckers, testCheckers, type TestedScraper } from "../../src/check/checker-test.ts";
+import { judgeCheckerTest, testCheckers, type TestedScraper } from "../../src/check/checker-test.ts";
+import { findScraper, scrapersWithCheckers } from "../../src/db/definitions.ts";
 import type { CheckOutcome } from "../../src/check/outcome.ts";
 import { AbortedError } from "../../src/fetch/errors.ts";
 import { Fetcher } from "../../src/fetch/fetcher.ts";
@@ -177,16 +178,16 @@ describe("the scrapers to test", () => {
   });
 
   test("every scraper with checkers, by id; --only-active keeps the ACTIVE ones", async () => {
-    expect((await scrapersWithCheckers(database.db, { onlyActive: false })).map((s) => s.name)).toEqual(["active-with", "manual-with", "paused-with"]);
-    expect((await scrapersWithCheckers(database.db, { onlyActive: true })).map((s) => s.name)).toEqual(["active-with"]);
+    expect((await scrapersWithCheckers(database, { onlyActive: false })).map((s) => s.name)).toEqual(["active-with", "manual-with", "paused-with"]);
+    expect((await scrapersWithCheckers(database, { onlyActive: true })).map((s) => s.name)).toEqual(["active-with"]);
   });
 
   test("a scraper by id or name; an unknown one is a NotFoundError", async () => {
-    const byName = await findScraper(database.db, "manual-with");
+    const byName = await findScraper(database, "manual-with");
     expect(byName).toMatchObject({ name: "manual-with", status: "MANUAL" });
     expect(byName.body.checkers).toHaveLength(2);
-    expect((await findScraper(database.db, String(byName.id))).name).toBe("manual-with");
-    await expect(findScraper(database.db, "nope")).rejects.toThrow(new NotFoundError('no scraper named "nope"'));
-    await expect(findScraper(database.db, "99")).rejects.toThrow(new NotFoundError("no scraper with id 99"));
+    expect((await findScraper(database, String(byName.id))).name).toBe("manual-with");
+    await expect(findScraper(database, "nope")).rejects.toThrow(new NotFoundError('no scraper named "nope"'));
+    await expect(findScraper(database, "99")).rejects.toThrow(new NotFoundError("no scraper with id 99"));
   });
 });

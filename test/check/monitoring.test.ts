@@ -3,7 +3,7 @@ import { describe, expect, test } from "bun:test";
 import { formatDuration, lastDeleteAlerts, lastSaveAlerts, parseAlertPeriod } from "../../src/check/monitoring.ts";
 import { ValidationError } from "../../src/errors.ts";
 import type { BundleInput } from "../../src/model/bundle.ts";
-import type { Database } from "../../src/ports.ts";
+import type { Database } from "../../src/db/connect.ts";
 import { store } from "../support/crawl.ts";
 import { tempDatabase } from "../support/temp.ts";
 
@@ -114,7 +114,7 @@ describe("lastSaveAlerts", () => {
 
   test("alerts for every scraper past its period, whatever its status (as DDS); a scraper that never saved counts from its creation", async () => {
     const database = await scrapersDb(rows);
-    const report = await lastSaveAlerts(database.db, NOW, { onlyActive: false });
+    const report = await lastSaveAlerts(database, NOW, { onlyActive: false });
     expect(report.checked).toBe(7);
     expect(report.alerts.map((a) => [a.scraper, a.status, a.period, a.last, a.since, a.overdue_by])).toEqual([
       ["daily-late", "ACTIVE", "1d", ago(26 * H).toISOString(), ago(26 * H).toISOString(), "2h"],
@@ -129,21 +129,21 @@ describe("lastSaveAlerts", () => {
 
   test("onlyActive: ACTIVE scrapers only (DDS --only-active: status 'A')", async () => {
     const database = await scrapersDb(rows);
-    const report = await lastSaveAlerts(database.db, NOW, { onlyActive: true });
+    const report = await lastSaveAlerts(database, NOW, { onlyActive: true });
     expect(report.checked).toBe(4);
     expect(report.alerts.map((a) => a.scraper)).toEqual(["daily-late"]);
   });
 
   test("the check moves with `now`", async () => {
     const database = await scrapersDb(rows.slice(0, 1));
-    expect((await lastSaveAlerts(database.db, new Date(NOW.getTime() + H - 1), { onlyActive: false })).alerts).toEqual([]);
-    expect((await lastSaveAlerts(database.db, new Date(NOW.getTime() + H + 1), { onlyActive: false })).alerts.map((a) => a.overdue_ms)).toEqual([1]);
+    expect((await lastSaveAlerts(database, new Date(NOW.getTime() + H - 1), { onlyActive: false })).alerts).toEqual([]);
+    expect((await lastSaveAlerts(database, new Date(NOW.getTime() + H + 1), { onlyActive: false })).alerts.map((a) => a.overdue_ms)).toEqual([1]);
   });
 
   test("a malformed stored period fails loudly, naming the scraper and the field", async () => {
     const database = await scrapersDb(rows.slice(0, 1));
     await database.client.execute(`UPDATE scrapers SET definition = json_set(definition, '$.last_scraper_save_alert_period', '5x')`);
-    const error = await lastSaveAlerts(database.db, NOW, { onlyActive: false }).catch((e: unknown) => e);
+    const error = await lastSaveAlerts(database, NOW, { onlyActive: false }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ValidationError);
     expect((error as ValidationError).issues).toEqual([{ path: 'scrapers["daily-ok"].last_scraper_save_alert_period', message: 'alert period "5x" is not like "12h", "3d" or "1w"' }]);
   });
@@ -162,7 +162,7 @@ describe("lastDeleteAlerts", () => {
 
   test("scrapers with checkers past their delete period; those without checkers are not checked", async () => {
     const database = await scrapersDb(rows);
-    const report = await lastDeleteAlerts(database.db, NOW, { onlyActive: false });
+    const report = await lastDeleteAlerts(database, NOW, { onlyActive: false });
     expect(report.checked).toBe(4);
     expect(report.alerts.map((a) => [a.scraper, a.period, a.last, a.overdue_by])).toEqual([
       ["deletes-late", "1w", ago(10 * D).toISOString(), "3d"],
@@ -172,11 +172,11 @@ describe("lastDeleteAlerts", () => {
 
   test("onlyActive leaves the MANUAL scraper out", async () => {
     const database = await scrapersDb(rows);
-    expect((await lastDeleteAlerts(database.db, NOW, { onlyActive: true })).alerts.map((a) => a.scraper)).toEqual(["deletes-late"]);
+    expect((await lastDeleteAlerts(database, NOW, { onlyActive: true })).alerts.map((a) => a.scraper)).toEqual(["deletes-late"]);
   });
 
   test("the save check ignores checker deletes and the other way round", async () => {
     const database = await scrapersDb(rows);
-    expect((await lastSaveAlerts(database.db, NOW, { onlyActive: false })).alerts.map((a) => a.scraper)).toEqual(["saves-only"]);
+    expect((await lastSaveAlerts(database, NOW, { onlyActive: false })).alerts.map((a) => a.scraper)).toEqual(["saves-only"]);
   });
 });

@@ -729,7 +729,7 @@ describe("jobs and logs", () => {
     const { TEST_FETCH } = await import("../support/crawl.ts");
     await runCrawlJob(
       { database, fetcher: new Fetcher(TEST_FETCH), clock: { now: () => new Date() }, env: { timeZone: "UTC", now: () => new Date() }, log: { level: "ERROR", limit: 2, sink: () => {} }, conditionalRequests: false },
-      await storedDefinitions(database.db, "events"),
+      await storedDefinitions(database, "events"),
       { dry_run: false },
       { scheduled: false, updateSchedule: false },
       new AbortController().signal,

@@ -16,7 +16,8 @@ import { storedDefinitions } from "../../src/jobs/definitions.ts";
 import type { LogRecord } from "../../src/jobs/log.ts";
 import type { BundleInput } from "../../src/model/bundle.ts";
 import { runOptionsSchema } from "../../src/model/run-options.ts";
-import { systemClock, type Database } from "../../src/ports.ts";
+import { systemClock } from "../../src/ports.ts";
+import type { Database } from "../../src/db/connect.ts";
 import { runCli } from "../support/cli.ts";
 import { picturesBundle, store as storeBundle, storedItems, TEST_FETCH } from "../support/crawl.ts";
 import { html, startSite } from "../support/site.ts";
@@ -57,7 +58,7 @@ async function crawl(database: Database, dir: string, settings: ImageSettingsInp
       onRow: (r) => rows.push(r),
       images: { store: new FsBlobStore(dir), settings: parseImageSettings(settings), photon: loadPhoton },
     },
-    await storedDefinitions(database.db, "p"),
+    await storedDefinitions(database, "p"),
     runOptionsSchema.parse(options),
     { scheduled: false, updateSchedule: false },
     new AbortController().signal,

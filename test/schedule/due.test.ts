@@ -6,10 +6,9 @@ import { describe, expect, test } from "bun:test";
 import type { InValue } from "@libsql/client";
 import { drizzle } from "drizzle-orm/libsql/web";
 import * as schema from "../../src/db/schema.ts";
-import { refreshRunnable } from "../../src/db/runtimes.ts";
 import type { JobKind, JobStatus } from "../../src/model/enums.ts";
-import type { Database } from "../../src/ports.ts";
-import { dueCheckers, dueCheckersQuery, dueSources, dueSourcesQuery, MAX_CHECKER_RUNS_PER_TICK, MAX_SPIDER_RUNS_PER_TICK } from "../../src/schedule/due.ts";
+import type { Database } from "../../src/db/connect.ts";
+import { dueCheckers, dueCheckersQuery, dueSources, dueSourcesQuery, MAX_CHECKER_RUNS_PER_TICK, MAX_SPIDER_RUNS_PER_TICK, refreshRunnable } from "../../src/db/runtimes.ts";
 import { DATABASE_BACKENDS, tempDatabase } from "../support/temp.ts";
 
 const NOW = new Date("2030-06-01T12:00:00.000Z");
@@ -77,25 +76,25 @@ describe.each(DATABASE_BACKENDS)("due selection on a $name database", ({ open })
   async function sourcesDue(world: World, limit?: number): Promise<string[]> {
     const database = await open();
     const names = await seed(database, world);
-    return (await dueSources(database.db, NOW, limit)).map((d) => names.source(d.sourceId));
+    return (await dueSources(database, NOW, limit)).map((d) => names.source(d.sourceId));
   }
   async function checkersDue(world: World, limit?: number): Promise<string[]> {
     const database = await open();
     const names = await seed(database, world);
-    return (await dueCheckers(database.db, NOW, limit)).map((d) => names.item(d.itemId));
+    return (await dueCheckers(database, NOW, limit)).map((d) => names.item(d.itemId));
   }
 
   test("what a due source carries: its runtime id, its source id and the time it came due", async () => {
     const database = await open();
     await seed(database, { sources: [{ name: "a", at: 5 }, { name: "b", at: -5 }] });
-    expect(await dueSources(database.db, NOW)).toEqual([{ runtimeId: 2, sourceId: 2, nextActionTime: new Date(at(-5)) }]);
-    expect(await dueCheckers(database.db, NOW)).toEqual([]);
+    expect(await dueSources(database, NOW)).toEqual([{ runtimeId: 2, sourceId: 2, nextActionTime: new Date(at(-5)) }]);
+    expect(await dueCheckers(database, NOW)).toEqual([]);
   });
 
   test("what a due checker carries: its runtime id, its item id and the time it came due", async () => {
     const database = await open();
     await seed(database, { sources: [{ name: "s", at: -60 }], items: [{ name: "i1", at: 1 }, { name: "i2", at: -1 }] });
-    expect(await dueCheckers(database.db, NOW)).toEqual([{ runtimeId: 3, itemId: 2, nextActionTime: new Date(at(-1)) }]);
+    expect(await dueCheckers(database, NOW)).toEqual([{ runtimeId: 3, itemId: 2, nextActionTime: new Date(at(-1)) }]);
   });
 
   test.each<[string, World, number | undefined, string[]]>([
@@ -185,10 +184,10 @@ describe.each(DATABASE_BACKENDS)("due selection on a $name database", ({ open })
     await seed(database, { sources: [{ name: "a", at: -10 }, { name: "b", at: -5 }] });
     await database.client.execute("UPDATE scrapers SET status = 'PAUSED' WHERE id = 1");
     await refreshRunnable(database.db, [1]);
-    expect(await dueSources(database.db, NOW)).toEqual([]);
+    expect(await dueSources(database, NOW)).toEqual([]);
     await database.client.execute("UPDATE scrapers SET status = 'ACTIVE' WHERE id = 1");
     await refreshRunnable(database.db, [1]);
-    expect((await dueSources(database.db, NOW)).map((d) => d.sourceId)).toEqual([1, 2]);
+    expect((await dueSources(database, NOW)).map((d) => d.sourceId)).toEqual([1, 2]);
   });
 });
 
@@ -238,16 +237,16 @@ describe("the due queries' plans (file database)", () => {
   test.each(scenarios)("%s", async (_label, prepare) => {
     const database = await tempDatabase();
     await prepare(database);
-    expectIndexOnly(await plan(database, dueSourcesQuery(database.db, NOW)), "jobs_one_crawl_per_source", "source_id");
-    expectIndexOnly(await plan(database, dueCheckersQuery(database.db, NOW)), "jobs_one_check_per_item", "item_id");
+    expectIndexOnly(await plan(database, dueSourcesQuery(database, NOW)), "jobs_one_crawl_per_source", "source_id");
+    expectIndexOnly(await plan(database, dueCheckersQuery(database, NOW)), "jobs_one_check_per_item", "item_id");
   });
 
   test("the functions run exactly the SQL the plan test explains", async () => {
     const database = await tempDatabase();
     const seen: string[] = [];
     const logged = drizzle({ client: database.client, schema, logger: { logQuery: (query) => void seen.push(query) } });
-    await dueSources(logged, NOW);
-    await dueCheckers(logged, NOW);
-    expect(seen).toEqual([dueSourcesQuery(database.db, NOW).toSQL().sql, dueCheckersQuery(database.db, NOW).toSQL().sql]);
+    await dueSources({ db: logged }, NOW);
+    await dueCheckers({ db: logged }, NOW);
+    expect(seen).toEqual([dueSourcesQuery(database, NOW).toSQL().sql, dueCheckersQuery(database, NOW).toSQL().sql]);
   });
 });

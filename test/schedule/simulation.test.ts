@@ -5,12 +5,13 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { eq } from "drizzle-orm";
-import { runCheckJob } from "../../src/check/check-job.ts";
 import { Fetcher } from "../../src/fetch/fetcher.ts";
 import { jobs, scheduler_runtimes } from "../../src/db/schema.ts";
+import { runCheckJob } from "../../src/jobs/check-job.ts";
 import { runQueuedJob, type RunnerDeps } from "../../src/jobs/runner.ts";
+import { checkJobStats } from "../../src/model/job-stats.ts";
 import type { Clock, JobQueue } from "../../src/ports.ts";
-import { tick } from "../../src/schedule/tick.ts";
+import { tick } from "../../src/jobs/tick.ts";
 import { importBundle } from "../../src/bundle/import.ts";
 import { TEST_FETCH } from "../support/crawl.ts";
 import { html } from "../support/site.ts";
@@ -154,7 +155,7 @@ beforeAll(async () => {
   const queued: number[] = [];
   const queue: JobQueue = { enqueue: async (id) => void queued.push(id) };
   for (; now <= T0 + WEEKS * 7 * DAY; now += STEP) {
-    await tick(database.db, queue, clock);
+    await tick(database, queue, clock);
     for (const id of queued.splice(0)) {
       const [job] = await database.db.select().from(jobs).where(eq(jobs.id, id));
       if (job!.kind === "check") {
@@ -251,8 +252,9 @@ describe(`${WEEKS} simulated weeks of scheduling`, () => {
     expect(before.num_404).toBe(0);
     takenDown.add(String(row.t).replace("Static ", "/static/post/"));
     const job = await runCheckJob(deps, itemId, { dryRun: false, scheduled: false, updateSchedule: false }, new AbortController().signal);
-    expect(job.stats.checks[0]!.outcome).toBe("not_found");
-    expect(job.stats.action).toBe("kept");
+    const stats = checkJobStats(job.stats)!;
+    expect(stats.checks[0]!.outcome).toBe("not_found");
+    expect(stats.action).toBe("kept");
     const after = (await runtimeOf({ item_id: itemId }))!;
     expect(after.num_404).toBe(1);
     expect({ ...after, num_404: 0 }).toEqual(before);

@@ -4,10 +4,11 @@ import { DEFAULT_FETCH_SETTINGS, Fetcher, type FetchSettings } from "../../src/f
 import { runCrawlJob } from "../../src/jobs/crawl-job.ts";
 import { storedDefinitions } from "../../src/jobs/definitions.ts";
 import type { LogRecord } from "../../src/jobs/log.ts";
-import type { JobRow } from "../../src/jobs/records.ts";
+import type { JobRow } from "../../src/jobs/lifecycle.ts";
 import type { BundleInput } from "../../src/model/bundle.ts";
 import { runOptionsSchema } from "../../src/model/run-options.ts";
-import { systemClock, type Database } from "../../src/ports.ts";
+import { systemClock } from "../../src/ports.ts";
+import type { Database } from "../../src/db/connect.ts";
 
 /** Fast and impolite: test sites are ours. */
 export const TEST_FETCH: FetchSettings = { ...DEFAULT_FETCH_SETTINGS, delayMs: 0, perHost: 8, obeyRobots: false, backoffMs: 10, timeoutMs: 5000 };
@@ -38,7 +39,7 @@ export async function crawlSource(
 ): Promise<CrawlResult> {
   const logs: LogRecord[] = [];
   const rows: Record<string, unknown>[] = [];
-  const defs = await storedDefinitions(database.db, source);
+  const defs = await storedDefinitions(database, source);
   const job = await runCrawlJob(
     {
       database,

@@ -1,5 +1,5 @@
 /** Every row of every table, to compare a database before and after an operation that must change nothing. */
-import type { Database } from "../../src/ports.ts";
+import type { Database } from "../../src/db/connect.ts";
 
 export async function dumpTables(database: Database): Promise<Record<string, unknown[]>> {
   const tables = (await database.client.execute("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name")).rows;

@@ -1,20 +1,25 @@
-/** Temp folders and real libSQL file databases for tests, removed when the test file ends. */
-import { afterAll } from "bun:test";
+/**
+ * Temp folders and real libSQL file databases for tests, removed when the test run ends. bun runs every test file
+ * in one process and evaluates this module once, so an `afterAll` registered here would belong to the first file
+ * that imports it only (and bun fires no `exit` event): `test/support/cleanup.ts`, preloaded by bunfig.toml,
+ * calls `removeTempFiles` once after the last file.
+ */
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { connectDatabase } from "../../cli/database.ts";
-import type { Database } from "../../src/ports.ts";
+import type { Database } from "../../src/db/connect.ts";
 import { startHranaServer, type HranaServer } from "./hrana-server.ts";
 
 const made: string[] = [];
 const opened: Database[] = [];
 const servers: HranaServer[] = [];
-afterAll(async () => {
-  for (const d of opened.splice(0)) d.close();
+
+export async function removeTempFiles(): Promise<void> {
   for (const s of servers.splice(0)) await s.close();
+  for (const d of opened.splice(0)) d.close();
   for (const dir of made.splice(0)) rmSync(dir, { recursive: true, force: true });
-});
+}
 
 export function tempDir(prefix = "dscraper-test-"): string {
   const dir = mkdtempSync(join(tmpdir(), prefix));

@@ -13,7 +13,8 @@ import { runCrawlJob } from "../../../src/jobs/crawl-job.ts";
 import { storedDefinitions } from "../../../src/jobs/definitions.ts";
 import type { LogRecord } from "../../../src/jobs/log.ts";
 import { runOptionsSchema } from "../../../src/model/run-options.ts";
-import { type BlobStore, type Database, systemClock } from "../../../src/ports.ts";
+import type { Database } from "../../../src/db/connect.ts";
+import { type BlobStore, systemClock } from "../../../src/ports.ts";
 
 /** As test/support/crawl.ts: fast and impolite, the test site is ours. */
 const TEST_FETCH: FetchSettings = { ...DEFAULT_FETCH_SETTINGS, delayMs: 0, perHost: 8, obeyRobots: false, backoffMs: 10, timeoutMs: 5000 };
@@ -47,7 +48,7 @@ export async function crawlSource(database: Database, request: CrawlRequest): Pr
       log: { level: "DEBUG", limit: 1000, sink: (r) => logs.push(r) },
       conditionalRequests: true,
     },
-    await storedDefinitions(database.db, request.source),
+    await storedDefinitions(database, request.source),
     runOptionsSchema.parse(request.options ?? {}),
     { scheduled: false, updateSchedule: false },
     new AbortController().signal,
@@ -63,7 +64,7 @@ export async function crawlSource(database: Database, request: CrawlRequest): Pr
 /** A write and a read through the Database port: a bundle imported, then its source loaded with scraper and class. */
 export async function writeAndRead(database: Database, bundle: unknown, source: string): Promise<{ imported: unknown; loaded: { source: string; scraper: string; url: string } }> {
   const imported = await importBundle(database, bundle, systemClock);
-  const defs = await storedDefinitions(database.db, source);
+  const defs = await storedDefinitions(database, source);
   return { imported, loaded: { source: defs.sourceName, scraper: defs.scraperName, url: defs.url } };
 }
 
