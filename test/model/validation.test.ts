@@ -810,18 +810,6 @@ const invalidCases: InvalidCase[] = [
     message: "may only use %H, %M and %S",
   },
   {
-    name: "pre_url context not a URL",
-    mutate: withProcessor(4, "pre_url", "127.0.0.1:8080"),
-    path: "scrapers[0].elems[4].proc_ctxt.pre_url",
-    message: "pre_url context must be an absolute http(s) URL",
-  },
-  {
-    name: "pre_url context with another scheme",
-    mutate: withProcessor(4, "pre_url", "ftp://example.com/"),
-    path: "scrapers[0].elems[4].proc_ctxt.pre_url",
-    message: 'got "ftp://example.com/"',
-  },
-  {
     name: "static without a context",
     mutate: (b) => Object.assign(elem(b, 2), { x_path: "", processors: ["static"] }),
     path: "scrapers[0].elems[2].proc_ctxt.static",
@@ -1182,6 +1170,8 @@ const validCases: ValidCase[] = [
   { name: "substr_replace with escaped colons", mutate: withProcessor(2, "substr_replace", "by\\: :") },
   { name: "substr_replace with an empty new text", mutate: withProcessor(2, "substr_replace", "Anonymous:") },
   { name: "pre_url with a {placeholder}", mutate: withProcessor(4, "pre_url", "https://example.com/{lang}/") },
+  { name: "pre_url with a bare scheme (DDS's docs: 'pre_url': 'http:')", mutate: withProcessor(4, "pre_url", "http:") },
+  { name: "pre_url with a context that is no URL (prefixed, as DDS does)", mutate: withProcessor(4, "pre_url", "127.0.0.1:8080") },
   { name: "date with a month-name format", mutate: withProcessor(5, "date", "%B %d, %Y") },
   { name: "join and string_strip without contexts", mutate: (b) => (elem(b, 3).processors = ["join", "string_strip"]) },
   { name: "a context for a default processor", mutate: (b) => (elem(b, 1).proc_ctxt = { string_strip: " “”" }) },
