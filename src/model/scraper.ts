@@ -69,9 +69,7 @@ export function checkScraper(s: ScraperBody, report: Report): void {
     const pages = s.pagination_type === "RANGE_FUNCT" ? rangePages(s.pagination_page_replace) : freeListPages(s.pagination_page_replace);
     if ("error" in pages) report(["pagination_page_replace"], pages.error);
     else if (pages.values.length === 0) report(["pagination_page_replace"], "gives no page at all");
-    if (!s.pagination_append_str.includes("{page}")) {
-      report(["pagination_append_str"], `must contain "{page}" for ${s.pagination_type} pagination`);
-    }
+    // An append string may be empty or lack {page}, as in DDS: POST pagination puts {page} in the form data.
   }
   if (s.pagination_type === "FOLLOW" && !s.follow_pages_url_xpath) {
     report(["follow_pages_url_xpath"], "is required for FOLLOW pagination");

@@ -518,6 +518,23 @@ describe("requests", () => {
     expect(Object.fromEntries(new URLSearchParams(hit.body))).toEqual({ query: "café & bar", page: "7" });
   });
 
+  test("POST pagination with an empty append string: {page} only in the form data (DDS allows it)", async () => {
+    const p = prefix();
+    site.set(`${p}/search`, (_request, hit) => {
+      const letters = new URLSearchParams(hit.body).get("letters") ?? "none";
+      return new Response(page(`letters ${letters}`), { headers: { "content-type": "text/html" } });
+    });
+    const database = await tempDatabase();
+    await store(
+      database,
+      formBundle(p, { method: "POST", request_type: "form", form_data: { letters: "{page}" } }, { pagination_type: "FREE_LIST", pagination_append_str: "", pagination_page_replace: "'a-d', 'e-h'", pagination_on_start: true }),
+    );
+    const { job } = await crawlSource(database, "rows");
+    expect(site.hits.filter((h) => h.path === `${p}/search`).map((h) => h.body)).toEqual(["letters=a-d", "letters=e-h"]);
+    expect(job.stats.pages.main).toBe(2);
+    expect((await storedItems(database)).map((i) => i.title)).toEqual(["letters a-d", "letters e-h"]);
+  });
+
   test("the same request is fetched once per run unless dont_filter", async () => {
     const p = prefix();
     site.set(`${p}/search`, page("same"));

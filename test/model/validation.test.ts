@@ -433,12 +433,6 @@ const invalidCases: InvalidCase[] = [
     message: "RANGE_FUNCT would make 1000000 pages, more than 100000",
   },
   {
-    name: "RANGE_FUNCT without {page} in pagination_append_str",
-    mutate: paginate("RANGE_FUNCT", "0, 40, 10", "page/"),
-    path: "scrapers[0].pagination_append_str",
-    message: 'must contain "{page}" for RANGE_FUNCT pagination',
-  },
-  {
     name: "FREE_LIST with an unterminated quote",
     mutate: paginate("FREE_LIST", "'a-d', 'e-h"),
     path: "scrapers[0].pagination_page_replace",
@@ -462,12 +456,6 @@ const invalidCases: InvalidCase[] = [
     mutate: paginate("FREE_LIST", []),
     path: "scrapers[0].pagination_page_replace",
     message: "FREE_LIST needs at least one value",
-  },
-  {
-    name: "FREE_LIST without {page} in pagination_append_str",
-    mutate: paginate("FREE_LIST", "'a-d'", ""),
-    path: "scrapers[0].pagination_append_str",
-    message: 'must contain "{page}" for FREE_LIST pagination',
   },
   {
     name: "pagination_page_replace of a wrong type",
@@ -1208,6 +1196,14 @@ const validCases: ValidCase[] = [
   { name: "many on S, T and I attrs", mutate: (b) => [2, 3, 6].forEach((i) => (attr(b, i).many = true)) },
   { name: "several IMAGE attrs", mutate: (b) => cls(b).attrs.push({ name: "thumbnail", attr_type: "I" }) },
   { name: "header and cookie names with token symbols", mutate: (b) => Object.assign(pageType(b, 0), { headers: { "X-Api_Key.v2!": "k" }, cookies: { "__Host-sid": "1" } }) },
+  { name: "RANGE_FUNCT with an append string without {page} (DDS allows it)", mutate: paginate("RANGE_FUNCT", "0, 40, 10", "page/") },
+  {
+    name: "FREE_LIST with an empty append string and {page} only in the POST form data (DDS allows it)",
+    mutate: (b) => {
+      paginate("FREE_LIST", "'a-d', 'e-h'", "")(b);
+      Object.assign(pageType(b, 0), { request_type: "form", method: "POST", form_data: { letters: "{page}" } });
+    },
+  },
   { name: "form request with form_data", mutate: (b) => Object.assign(pageType(b, 1), { request_type: "form", method: "POST", form_data: { q: "{page}" } }) },
   { name: "names with inner spaces and non-ASCII", mutate: (b) => (source(b).name = "Zitate – Seite 1") },
   { name: "alert periods in hours, days and weeks", mutate: (b) => Object.assign(scraper(b), { last_scraper_save_alert_period: "36h", last_checker_delete_alert_period: "2w" }) },
