@@ -173,6 +173,67 @@ describe("DDS scenarios", () => {
     expect((await storedItems(database)).map((i) => i.title).sort()).toEqual(["A", "C"]);
   });
 
+  test("a mandatory helper attr (save_to_db: false) that is missing does not drop the item, as in DDS", async () => {
+    const p = prefix();
+    site.set(`${p}/event_main.html`, html(`<div class="event"><h2>A</h2><span>a-slug</span></div><div class="event"><h2>B</h2></div>`));
+    const database = await tempDatabase();
+    await store(
+      database,
+      eventBundle(p, {
+        attrs: [
+          { name: "base", attr_type: "B" },
+          { name: "title", attr_type: "S", id_field: true },
+          { name: "slug", attr_type: "S", save_to_db: false },
+        ],
+        scraper: { page_types: [{ page_type: "MP" }] },
+        elems: [
+          { attr: "base", x_path: "//div[@class='event']" },
+          { attr: "title", x_path: "h2/text()" },
+          { attr: "slug", x_path: "span/text()" },
+        ],
+      }),
+    );
+    const { job } = await crawlSource(database, "events");
+    expect(job.stats.items).toMatchObject({ saved: 2, dropped: {} });
+    expect(await storedItems(database)).toEqual([{ title: "A" }, { title: "B" }]);
+  });
+
+  test("items without their identity value (an absent optional link) are all kept; a re-crawl adds nothing", async () => {
+    const p = prefix();
+    site.set(
+      `${p}/event_main.html`,
+      html(`<div class="event"><h2>A</h2><a href="a.html">x</a></div><div class="event"><h2>B</h2></div><div class="event"><h2>C</h2></div><div class="event"><h2>C</h2></div>`),
+    );
+    const database = await tempDatabase();
+    await store(
+      database,
+      eventBundle(p, {
+        attrs: [
+          { name: "base", attr_type: "B" },
+          { name: "title", attr_type: "S" },
+          { name: "url", attr_type: "U" },
+        ],
+        scraper: { page_types: [{ page_type: "MP" }] },
+        elems: [
+          { attr: "base", x_path: "//div[@class='event']" },
+          { attr: "title", x_path: "h2/text()" },
+          { attr: "url", x_path: "a/@href", mandatory: false },
+        ],
+      }),
+    );
+    const { job } = await crawlSource(database, "events");
+    // The second C is the same content read twice: one item.
+    expect(job.stats.items).toMatchObject({ saved: 3, dropped: { "duplicate in this run": 1 } });
+    expect(await storedItems(database)).toEqual([
+      { title: "A", url: `${site.url}${p}/a.html` },
+      { title: "B", url: null },
+      { title: "C", url: null },
+    ]);
+    const again = await crawlSource(database, "events", {}, {}, { conditional: false });
+    expect(again.job.stats.items).toMatchObject({ saved: 0, unchanged: 3 });
+    expect(await storedItems(database)).toHaveLength(3);
+  });
+
   test("a non-mandatory field may be missing", async () => {
     const p = prefix();
     site.set(`${p}/event_main.html`, html(`<div class="event"><h2>A</h2><a href="event1.html">x</a></div>`));
