@@ -74,12 +74,19 @@ export default defineCommand({
         controller.signal,
       );
       if (job.update_schedule && !job.dry_run) await moveAfterRun(database.db, job, runSucceeded(job), systemClock.now());
+    } catch (e) {
+      await writer?.abort();
+      throw e;
     } finally {
       progress.stop();
       release();
       await deps.close();
-      await writer?.close();
     }
+    // The file replaces an existing one only when the run ended on its own; an interrupted run leaves it as it was.
+    if (job.status === "cancelled") {
+      await writer?.abort();
+      if (writer) ctx.note(`--out ${f.out}: not written (the run was cancelled)`);
+    } else await writer?.close();
     ctx.printJson(jobJson(job));
     const stats = job.stats as unknown as CrawlJobStats;
     ctx.print(`job ${job.id} ${job.status}${job.error ? `: ${job.error}` : ""}`);

@@ -5,7 +5,6 @@
  * be stored) and are saved with their checker runtime, in batched transactions. A dry run reads what is stored
  * (to tell new from known) but writes nothing and downloads no image.
  */
-import type { Values } from "../extract/extractor.ts";
 import type { Attr } from "../model/attr.ts";
 import type { ScrapedClassBody } from "../model/scraped-class.ts";
 import type { ScraperBody } from "../model/scraper.ts";

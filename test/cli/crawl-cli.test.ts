@@ -1,7 +1,7 @@
 /** `dscraper crawl` as a user runs it: real processes, a real site, a real database file. */
 import { afterAll, describe, expect, test } from "bun:test";
 import { createClient } from "@libsql/client";
-import { readFileSync, writeFileSync } from "node:fs";
+import { readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { ROOT, runCli } from "../support/cli.ts";
 import { html, startSite } from "../support/site.ts";
@@ -117,6 +117,41 @@ describe("dscraper crawl", () => {
     ]);
   });
 
+  test("--out over an existing file replaces it, never merges with it", async () => {
+    const { cwd, file } = setup();
+    const old = Array.from({ length: 50 }, (_, i) => JSON.stringify({ text: `an older and much longer row number ${i}` })).join("\n");
+    writeFileSync(join(cwd, "items.jsonl"), `${old}\n`);
+    expect((await runCli(["crawl", "quotes", "--bundle", file, "--out", "items.jsonl", ...FAST], { cwd })).code).toBe(0);
+    const lines = readFileSync(join(cwd, "items.jsonl"), "utf8").trimEnd().split("\n");
+    expect(lines.map((l) => JSON.parse(l).text).sort()).toEqual(["Second", "“First”, said she"]);
+    expect(readdirSync(cwd).sort()).toEqual(["bundle.json", "data", "items.jsonl"]);
+  });
+
+  test("a crawl killed while writing --out leaves the existing file as it was", async () => {
+    // 300 long rows on the first page: more than one batch of items and more than the writer's buffer, so rows
+    // reach the disk while the second start URL still hangs.
+    const rows = Array.from({ length: 300 }, (_, i) => `<div class="q"><span class="t">row ${i} ${"x".repeat(400)}</span><a href="/a/1">a</a></div>`).join("");
+    site.set("/many", html(rows));
+    site.set("/stuck", async () => {
+      await Bun.sleep(20_000);
+      return new Response("never", { headers: { "content-type": "text/html" } });
+    });
+    const b = bundle(`${site.url}/many`);
+    Object.assign(b.sources[0]!, { urls: [`${site.url}/stuck`] });
+    b.scrapers[0]!.elems = b.scrapers[0]!.elems.filter((e) => e.page_type !== "DP1");
+    b.scrapers[0]!.page_types = [{ page_type: "MP" }];
+    const { cwd, file } = setup(b);
+    const old = "the old content\n";
+    writeFileSync(join(cwd, "items.jsonl"), old);
+    const proc = Bun.spawn([process.execPath, join(ROOT, "cli/main.ts"), "crawl", "quotes", "--bundle", file, "--out", "items.jsonl", ...FAST], { cwd, stdout: "pipe", stderr: "pipe" });
+    const written = () => readdirSync(cwd).some((f) => f.endsWith(".tmp") && statSync(join(cwd, f)).size > 0) || readFileSync(join(cwd, "items.jsonl"), "utf8") !== old;
+    for (let i = 0; i < 1000 && !written(); i++) await Bun.sleep(20);
+    expect(written()).toBe(true);
+    proc.kill("SIGKILL");
+    await proc.exited;
+    expect(readFileSync(join(cwd, "items.jsonl"), "utf8")).toBe(old);
+  });
+
   test("--dry-run with --bundle uses the definitions without storing them; only its job and logs are written", async () => {
     const { cwd, file } = setup();
     const r = await runCli(["crawl", "quotes", "--bundle", file, "--dry-run", "--out", "x.jsonl", ...FAST], { cwd });
@@ -178,13 +213,18 @@ describe("dscraper crawl", () => {
     });
     const { cwd, file } = setup(bundle(`${site.url}/hang`));
     await runCli(["import", file], { cwd });
-    const proc = Bun.spawn([process.execPath, join(ROOT, "cli/main.ts"), "crawl", "quotes", ...FAST], { cwd, stdout: "pipe", stderr: "pipe" });
+    writeFileSync(join(cwd, "items.csv"), "kept\r\n");
+    const proc = Bun.spawn([process.execPath, join(ROOT, "cli/main.ts"), "crawl", "quotes", "--out", "items.csv", ...FAST], { cwd, stdout: "pipe", stderr: "pipe" });
     while (site.count("/hang") === 0) await Bun.sleep(10);
     proc.kill("SIGINT");
     const code = await proc.exited;
     const stdout = await new Response(proc.stdout).text();
     expect(code).toBe(1);
     expect(stdout).toContain("job 1 cancelled: cancelled (interrupted)");
+    // An interrupted run does not replace the file with what it read so far.
+    expect(await new Response(proc.stderr).text()).toContain("--out items.csv: not written (the run was cancelled)");
+    expect(readFileSync(join(cwd, "items.csv"), "utf8")).toBe("kept\r\n");
+    expect(readdirSync(cwd).filter((f) => f.endsWith(".tmp"))).toEqual([]);
     expect({ ...(await rows(cwd, "SELECT status, finished_at IS NOT NULL AS done FROM jobs"))[0] }).toEqual({ status: "cancelled", done: 1 });
   });
 });
