@@ -90,7 +90,8 @@ export default defineCommand({
     ctx.printJson(jobJson(job));
     const stats = job.stats as unknown as CrawlJobStats;
     ctx.print(`job ${job.id} ${job.status}${job.error ? `: ${job.error}` : ""}`);
-    ctx.print(`  pages: ${stats.pages.main} main, ${stats.pages.follow} follow, ${stats.pages.detail} detail, ${stats.pages.not_modified} not modified, ${stats.pages.failed} failed`);
+    const withoutItems = stats.pages_without_items ? ` (${stats.pages_without_items} without items: the base XPath matched nothing, see the log)` : "";
+    ctx.print(`  pages: ${stats.pages.main} main${withoutItems}, ${stats.pages.follow} follow, ${stats.pages.detail} detail, ${stats.pages.not_modified} not modified, ${stats.pages.failed} failed`);
     const dropped = Object.entries(stats.items.dropped).map(([why, n]) => `${n} ${why}`);
     ctx.print(
       `  items: ${stats.items_read} read, ${stats.items.saved} ${options.dry_run ? "new (not saved: dry run)" : "saved"}, ${stats.items.updated} updated, ${stats.items.unchanged} unchanged, ${dropped.length ? dropped.join(", ") : "0 dropped"}`,

@@ -61,6 +61,8 @@ export interface CrawlProgress {
 export interface CrawlStats {
   pages: { main: number; follow: number; detail: number; not_modified: number; failed: number; duplicate: number };
   items_read: number;
+  /** Main pages on which the base XPath (or JSONPath) matched nothing: the first sign that a site changed. */
+  pages_without_items: number;
   /** Failures by kind: `http_404`, `network`, `timeout`, `content_type`, `robots`… */
   errors: Record<string, number>;
 }
@@ -99,7 +101,7 @@ export async function crawl(target: CrawlTarget, options: RunOptions, fetcher: F
   const maxItems = options.max_items_read ?? scraper.max_items_read ?? Infinity;
   const maxPages = options.max_pages_read ?? Infinity;
 
-  const stats: CrawlStats = { pages: { main: 0, follow: 0, detail: 0, not_modified: 0, failed: 0, duplicate: 0 }, items_read: 0, errors: {} };
+  const stats: CrawlStats = { pages: { main: 0, follow: 0, detail: 0, not_modified: 0, failed: 0, duplicate: 0 }, items_read: 0, pages_without_items: 0, errors: {} };
   const queues: Record<TaskKind, Task[]> = { FP: [], DP: [], MP: [] };
   const seen = new Set<string>();
   const details = new Map<string, Promise<Values | Error>>();
@@ -220,7 +222,12 @@ export async function crawl(target: CrawlTarget, options: RunOptions, fetcher: F
         enqueue({ kind: "FP", url: link.url, vars: link.followPage === undefined ? {} : { follow_page: link.followPage }, depth: task.depth + 1 });
       }
     }
-    for (const values of extractor.items(page, env)) {
+    const items = extractor.items(page, env);
+    if (items.length === 0 && task.kind === "MP") {
+      stats.pages_without_items++;
+      hooks.log("WARNING", noItemsMessage(response.url, target), response.url);
+    }
+    for (const values of items) {
       if (stats.items_read >= maxItems) break;
       stats.items_read++;
       startItem(values, page.url);
@@ -332,4 +339,12 @@ function fillValuePlaceholders(values: Values, cls: ScrapedClassBody, pageUrl: s
     const one = (s: string) => (url ? absoluteUrl(fill(s, vars), pageUrl) : fill(s, vars));
     values[attr.name] = typeof v === "string" ? one(v) : v.map(one);
   }
+}
+
+/** What to tell a user whose main page gave no item: the page and the expression that found nothing there. */
+function noItemsMessage(url: string, target: CrawlTarget): string {
+  const base = target.classBody.attrs.find((a) => a.attr_type === "B");
+  const elem = target.scraperBody.elems.find((e) => e.attr === base?.name);
+  const json = target.scraperBody.page_types.find((p) => p.page_type === "MP")?.content_type === "JSON";
+  return `main page ${url}: the base ${json ? "JSONPath" : "XPath"} ${elem?.x_path ?? ""} matched nothing (no items on this page)`;
 }

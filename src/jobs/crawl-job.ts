@@ -120,7 +120,7 @@ export async function runCrawlJob(deps: CrawlJobDeps, defs: CrawlDefinitions, op
     clearInterval(lease);
     signal.removeEventListener("abort", onOuterAbort);
   }
-  stats ??= { pages: { main: 0, follow: 0, detail: 0, not_modified: 0, failed: 0, duplicate: 0 }, items_read: 0, errors: {}, items: pipeline.counts };
+  stats ??= { pages: { main: 0, follow: 0, detail: 0, not_modified: 0, failed: 0, duplicate: 0 }, items_read: 0, pages_without_items: 0, errors: {}, items: pipeline.counts };
   if (validators) await saveValidators(db, defs.sourceId!, validators, clock.now());
   log.log(status === "succeeded" ? "INFO" : "ERROR", `crawl ${status}${error ? `: ${error}` : ""}`);
   await log.flush();

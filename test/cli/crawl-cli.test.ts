@@ -91,6 +91,18 @@ describe("dscraper crawl", () => {
     expect(job.started_at).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
   });
 
+  test("a main page without items is shown: a WARNING on stderr, the count in the summary and in --json", async () => {
+    site.set("/empty", html(`<p>nothing to see</p>`));
+    const { cwd, file } = setup(bundle(`${site.url}/empty`));
+    const r = await runCli(["crawl", "quotes", "--bundle", file, ...FAST], { cwd });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain("pages: 1 main (1 without items: the base XPath matched nothing, see the log), 0 follow");
+    const warning = JSON.parse(r.stderr.trim().split("\n").find((l) => l.includes('"WARNING"'))!);
+    expect(warning).toMatchObject({ level: "WARNING", msg: `main page ${site.url}/empty: the base XPath //div[@class='q'] matched nothing (no items on this page)`, ref_object: `${site.url}/empty` });
+    const json = JSON.parse((await runCli(["crawl", "quotes", "--json", ...FAST], { cwd })).stdout);
+    expect(json.stats.pages_without_items).toBe(1);
+  });
+
   const formats: [string, (text: string) => unknown][] = [
     ["items.jsonl", (t) => t.trim().split("\n").map((l) => JSON.parse(l))],
     ["items.json", (t) => JSON.parse(t)],

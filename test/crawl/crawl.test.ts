@@ -756,6 +756,40 @@ describe("extraction details", () => {
     expect(job.stats.errors).toEqual({ content: 1 });
     expect(logs.some((l) => l.msg.includes("content type application/pdf is not HTML"))).toBe(true);
   });
+
+  test("a binary page whose content type defers (octet-stream, none) is that page's error naming the content type", async () => {
+    const p = prefix();
+    const png = new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0x00, 0x00, 0x00, 0x0d, 0x49, 0x48, 0x44, 0x52]);
+    site.set(`${p}/event_main.html`, { body: png, type: "application/octet-stream" });
+    const database = await tempDatabase();
+    await store(database, eventBundle(p));
+    const { job, logs } = await crawlSource(database, "events");
+    expect(job.status).toBe("failed");
+    expect(job.stats.errors).toEqual({ content: 1 });
+    expect(job.stats.pages_without_items).toBe(0);
+    const error = logs.find((l) => l.level === "ERROR" && l.ref_object === `${site.url}${p}/event_main.html`);
+    expect(error?.msg).toBe(`main page ${site.url}${p}/event_main.html: content type application/octet-stream: the body is not text (it holds NUL bytes), so it cannot be read as the page type's content_type`);
+  });
+
+  test("a main page where the base XPath matches nothing is a WARNING naming page and expression, counted in the stats", async () => {
+    const p = prefix();
+    site.set(`${p}/event_main.html`, html(`<div class="redesigned"><h2>A</h2></div>`));
+    site.set(`${p}/more.html`, eventList([{ id: 1, title: "One" }]));
+    site.set(`${p}/event1.html`, eventDetail("d"));
+    const database = await tempDatabase();
+    const bundle = eventBundle(p);
+    bundle.sources![0]!.urls = [`${site.url}${p}/more.html`];
+    await store(database, bundle);
+    const { job, logs } = await crawlSource(database, "events");
+    expect(job.status).toBe("succeeded");
+    expect(job.stats.pages.main).toBe(2);
+    expect(job.stats.pages_without_items).toBe(1);
+    expect(job.stats.items.saved).toBe(1);
+    const warnings = logs.filter((l) => l.level === "WARNING");
+    expect(warnings.map((l) => [l.msg, l.ref_object])).toEqual([
+      [`main page ${site.url}${p}/event_main.html: the base XPath //div[@class='event'] matched nothing (no items on this page)`, `${site.url}${p}/event_main.html`],
+    ]);
+  });
 });
 
 describe("jobs and logs", () => {
