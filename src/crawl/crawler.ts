@@ -179,7 +179,7 @@ export async function crawl(target: CrawlTarget, options: RunOptions, fetcher: F
       return undefined;
     }
     try {
-      return parsePage(response.body, response.headers.get("content-type"), pageType.content_type, response.url);
+      return parsePage(response.body, response.headers.get("content-type"), pageType.content_type, response.url, pageType.namespaces);
     } catch (e) {
       fail("content", `${what} ${response.url}: ${e instanceof Error ? e.message : String(e)}`, response.url);
       return undefined;

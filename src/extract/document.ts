@@ -6,6 +6,7 @@
 import { DOMParser } from "linkedom";
 import type { ContentType } from "../model/page-type.ts";
 import "./dom-fixes.ts";
+import { assignHtmlPrefixes, assignXmlNames } from "./xml-namespaces.ts";
 
 export type Page =
   | { readonly kind: "HTML" | "XML"; readonly url: string; readonly document: Node }
@@ -62,7 +63,8 @@ export function pageKind(contentTypeHeader: string | null, expected: ContentType
   return kind;
 }
 
-export function parsePage(body: Uint8Array, contentTypeHeader: string | null, expected: ContentType, url: string): Page {
+/** `namespaces`: the page type's prefixes for XPath (XML documents with a default namespace). */
+export function parsePage(body: Uint8Array, contentTypeHeader: string | null, expected: ContentType, url: string, namespaces: Readonly<Record<string, string>> = {}): Page {
   const kind = pageKind(contentTypeHeader, expected);
   const charset = kind === "JSON" ? "utf-8" : (charsetOf(contentTypeHeader) ?? sniffCharset(body, kind));
   const mime = mimeOf(contentTypeHeader);
@@ -78,7 +80,7 @@ export function parsePage(body: Uint8Array, contentTypeHeader: string | null, ex
       throw new ParseError(`not valid JSON: ${e instanceof Error ? e.message : String(e)}`);
     }
   }
-  return { kind, url, document: kind === "HTML" ? parseHtml(text) : parseXml(text) };
+  return { kind, url, document: kind === "HTML" ? parseHtml(text, namespaces) : parseXml(text, namespaces) };
 }
 
 function mimeOf(contentTypeHeader: string | null): string {
@@ -101,12 +103,16 @@ function notText(body: Uint8Array, charset: string): string | undefined {
 // One parser for the process: parseHTML would also build a window (and its globals) for every page.
 const parser = new DOMParser();
 
-export function parseHtml(text: string): Node {
-  return normalized(parser.parseFromString(text, "text/html") as unknown as Node);
+export function parseHtml(text: string, namespaces: Readonly<Record<string, string>> = {}): Node {
+  const document = normalized(parser.parseFromString(text, "text/html") as unknown as Node);
+  assignHtmlPrefixes(document, namespaces);
+  return document;
 }
 
-export function parseXml(text: string): Node {
-  return normalized(withoutCdata(parser.parseFromString(text, "text/xml") as unknown as Node));
+export function parseXml(text: string, namespaces: Readonly<Record<string, string>> = {}): Node {
+  const document = normalized(withoutCdata(parser.parseFromString(text, "text/xml") as unknown as Node));
+  assignXmlNames(document, namespaces);
+  return document;
 }
 
 /**

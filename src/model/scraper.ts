@@ -110,6 +110,7 @@ function checkPageTypes(pageTypes: readonly PageType[], report: Report): void {
     if (pt.request_type === "form" && pt.body) {
       report(["page_types", i, "body"], "must be empty for a form request (its body is form_data)");
     }
+    checkNamespaces(pt, (path, message) => report(["page_types", i, "namespaces", ...path], message));
   });
   const tiedTo = new Map<string, number>();
   pageTypes.forEach((pt, i) => {
@@ -123,6 +124,21 @@ function checkPageTypes(pageTypes: readonly PageType[], report: Report): void {
   const fp = pageTypes.findIndex((p) => p.page_type === "FP");
   if (mp && fp !== -1 && pageTypes[fp]!.content_type !== mp.content_type) {
     report(["page_types", fp, "content_type"], `must be ${mp.content_type} like MP: follow pages are read with the MP elems`);
+  }
+}
+
+/** The `namespaces` of a page type: for XPath only, and unambiguous (prefixes are matched regardless of case). */
+function checkNamespaces(pt: PageType, report: Report): void {
+  const prefixes = Object.keys(pt.namespaces);
+  if (prefixes.length && pt.content_type === "JSON") report([], "are for XPath on HTML and XML pages, not JSON pages");
+  const seen = new Map<string, string>();
+  for (const prefix of prefixes) {
+    const uri = pt.namespaces[prefix]!;
+    if (prefix.toLowerCase() === "xmlns") report([prefix], "xmlns is reserved by XML and cannot be declared");
+    else if (prefix.toLowerCase() === "xml" && uri !== "http://www.w3.org/XML/1998/namespace") report([prefix], "xml is bound to http://www.w3.org/XML/1998/namespace");
+    const other = seen.get(prefix.toLowerCase());
+    if (other !== undefined) report([prefix], `clashes with "${other}": prefixes are matched regardless of case`);
+    else seen.set(prefix.toLowerCase(), prefix);
   }
 }
 

@@ -574,6 +574,54 @@ const invalidCases: InvalidCase[] = [
     message: "is only for detail page types (DP1…DP25), not FP",
   },
   {
+    name: "a namespace prefix with a colon",
+    mutate: (b) => (pageType(b, 0).namespaces = { "a:b": "http://x.test/ns" }),
+    path: "scrapers[0].page_types[0].namespaces.a:b",
+    message: "must be a namespace prefix: a letter or _ followed by letters, digits, _, - or .",
+  },
+  {
+    name: "a namespace prefix starting with a digit",
+    mutate: (b) => (pageType(b, 0).namespaces = { "1ns": "http://x.test/ns" }),
+    path: "scrapers[0].page_types[0].namespaces.1ns",
+    message: "must be a namespace prefix",
+  },
+  {
+    name: "an empty namespace URI",
+    mutate: (b) => (pageType(b, 0).namespaces = { atom: "" }),
+    path: "scrapers[0].page_types[0].namespaces.atom",
+    message: "must be a namespace URI, not empty",
+  },
+  {
+    name: "the reserved prefix xmlns",
+    mutate: (b) => (pageType(b, 0).namespaces = { xmlns: "http://x.test/ns" }),
+    path: "scrapers[0].page_types[0].namespaces.xmlns",
+    message: "xmlns is reserved by XML and cannot be declared",
+  },
+  {
+    name: "the prefix xml bound elsewhere",
+    mutate: (b) => (pageType(b, 0).namespaces = { xml: "http://x.test/ns" }),
+    path: "scrapers[0].page_types[0].namespaces.xml",
+    message: "xml is bound to http://www.w3.org/XML/1998/namespace",
+  },
+  {
+    name: "two prefixes differing only in case",
+    mutate: (b) => (pageType(b, 0).namespaces = { Atom: "http://www.w3.org/2005/Atom", atom: "http://x.test/ns" }),
+    path: "scrapers[0].page_types[0].namespaces.atom",
+    message: 'clashes with "Atom": prefixes are matched regardless of case',
+  },
+  {
+    name: "namespaces on a JSON page type",
+    mutate: (b) => (pageType(b, 0, 1).namespaces = { atom: "http://www.w3.org/2005/Atom" }),
+    path: "scrapers[1].page_types[0].namespaces",
+    message: "are for XPath on HTML and XML pages, not JSON pages",
+  },
+  {
+    name: "namespaces that are not an object",
+    mutate: (b) => (pageType(b, 0).namespaces = ["atom"]),
+    path: "scrapers[0].page_types[0].namespaces",
+    message: "expected record",
+  },
+  {
     name: "form request with a body",
     mutate: (b) => Object.assign(pageType(b, 1), { request_type: "form", method: "POST", body: "a=1" }),
     path: "scrapers[0].page_types[1].body",
@@ -1152,6 +1200,15 @@ const validCases: ValidCase[] = [
   { name: "XPath that is not valid JSONPath, on an HTML page", mutate: (b) => (elem(b, 1).x_path = "span[@class='text']/text()") },
   { name: "XPath with a union", mutate: (b) => (elem(b, 2).x_path = "span/small/text() | span/b/text()") },
   { name: "XPath on an XML page", mutate: (b) => (pageType(b, 1).content_type = "XML") },
+  {
+    name: "XML page types with namespaces, and XPaths with prefixes (declared by the page or the page type)",
+    mutate: (b) => {
+      Object.assign(pageType(b, 0), { content_type: "XML", namespaces: { atom: "http://www.w3.org/2005/Atom", _x1: "urn:x", "é.b-c": "urn:y" } });
+      elem(b, 0).x_path = "//atom:entry";
+      elem(b, 1).x_path = "dc:creator/text() | atom:title/text()";
+      elem(b, 2).x_path = "*[local-name()='author' and namespace-uri()='http://www.w3.org/2005/Atom']/atom:name/text()";
+    },
+  },
   { name: "Python-style named group (?P<extract>…)", mutate: (b) => (elem(b, 1).reg_exp = "^“(?P<extract>.*)”$") },
   { name: "Python-style back reference (?P=name)", mutate: (b) => (elem(b, 1).reg_exp = "(?P<q>['\"])(?P<extract>.*?)(?P=q)") },
   { name: "static with an empty x_path", mutate: (b) => Object.assign(elem(b, 2), { x_path: "", processors: ["static"], proc_ctxt: { static: "Anonymous" } }) },
