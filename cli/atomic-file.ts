@@ -4,13 +4,13 @@
  * tail behind) and a run that crashes or is interrupted leaves FILE as it was.
  */
 import type { FileSink } from "bun";
-import { closeSync, fsyncSync, openSync, renameSync, rmSync } from "node:fs";
+import { closeSync, fsyncSync, openSync, renameSync, rmSync, writeSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import { UsageError } from "./args.ts";
 
 export interface TextOutput {
   write(text: string): void;
-  /** Hands the buffer to the system once it has grown large: a caller writing a lot awaits it to keep memory flat. */
+  /** Resolves when the output can take more: a caller writing a lot awaits it between batches (stdout waits for its reader). */
   drain(): Promise<void>;
   /** The output is complete: FILE is replaced by it. */
   commit(): Promise<void>;
@@ -18,37 +18,53 @@ export interface TextOutput {
   abort(): Promise<void>;
 }
 
-/** Flush once this much is buffered. */
-const FLUSH_BYTES = 1 << 20;
+/** Written out once this many characters are gathered. */
+const FLUSH_BYTES = 1 << 18;
 
 export function atomicFile(path: string, flag = "--out"): TextOutput {
   const temp = join(dirname(path), `.${basename(path)}.${process.pid}-${Math.random().toString(36).slice(2, 8)}.tmp`);
-  let sink: FileSink;
+  let fd: number;
   try {
-    // Created now, so that a folder that cannot be written is an error before any work is done.
-    closeSync(openSync(temp, "wx"));
-    sink = Bun.file(temp).writer({ highWaterMark: 1 << 16 });
+    // Opened now, so that a folder that cannot be written is an error before any work is done.
+    fd = openSync(temp, "wx");
   } catch (e) {
-    rmSync(temp, { force: true });
     throw new UsageError(`${flag}: cannot write '${path}': ${e instanceof Error ? e.message : String(e)}`);
   }
-  const output = bufferedOutput(sink);
+  // Rows are gathered and written a slice at a time, as they come: a crawl's rows reach the disk during the run.
+  let buffer: string[] = [];
+  let buffered = 0;
+  const flush = () => {
+    if (buffered === 0) return;
+    writeSync(fd, buffer.join(""));
+    buffer = [];
+    buffered = 0;
+  };
+  let open = true;
+  const close = () => {
+    if (!open) return;
+    open = false;
+    closeSync(fd);
+  };
   return {
-    ...output,
+    write(text) {
+      buffer.push(text);
+      buffered += text.length;
+      if (buffered >= FLUSH_BYTES) flush();
+    },
+    async drain() {},
     async commit() {
-      await sink.end();
-      // On disk before it takes FILE's name: a crash right after the rename must not leave an empty FILE.
-      const fd = openSync(temp, "r+");
       try {
+        flush();
+        // On disk before it takes FILE's name: a crash right after the rename must not leave an empty FILE.
         fsyncSync(fd);
       } finally {
-        closeSync(fd);
+        close();
       }
       renameSync(temp, path);
     },
     async abort() {
       try {
-        await sink.end();
+        close();
       } finally {
         rmSync(temp, { force: true });
       }
@@ -58,24 +74,20 @@ export function atomicFile(path: string, flag = "--out"): TextOutput {
 
 /** Standard output as a TextOutput (commit and abort only flush). */
 export function standardOutput(): TextOutput {
-  const sink = Bun.stdout.writer({ highWaterMark: 1 << 16 });
+  const sink: FileSink = Bun.stdout.writer({ highWaterMark: 1 << 16 });
+  let pending = 0;
   const flush = async () => {
+    pending = 0;
     await sink.flush();
   };
-  return { ...bufferedOutput(sink), commit: flush, abort: flush };
-}
-
-function bufferedOutput(sink: FileSink): Pick<TextOutput, "write" | "drain"> {
-  let pending = 0;
   return {
     write(text) {
       void sink.write(text);
       pending += text.length;
     },
-    async drain() {
-      if (pending < FLUSH_BYTES) return;
-      pending = 0;
-      await sink.flush();
-    },
+    // A pipe to a slower reader holds the writer here rather than in memory.
+    drain: () => (pending >= FLUSH_BYTES ? flush() : Promise.resolve()),
+    commit: flush,
+    abort: flush,
   };
 }

@@ -29,6 +29,8 @@ export interface RowEncoding<R> {
   /** CSV: the header line and one line per row. */
   csvHeader: string;
   csvRow(row: R): string;
+  /** JSON Lines: one line per row (default: the row as JSON). */
+  jsonLine?(row: R): string;
 }
 
 export function rowWriter<R>(output: TextOutput, format: OutFormat, encoding: RowEncoding<R>): RowWriter<R> {
@@ -39,7 +41,7 @@ export function rowWriter<R>(output: TextOutput, format: OutFormat, encoding: Ro
     write(row) {
       if (format === "csv") output.write(encoding.csvRow(row));
       else if (format === "json") output.write(`${first ? "\n" : ",\n"}${JSON.stringify(row)}`);
-      else output.write(`${JSON.stringify(row)}\n`);
+      else output.write(encoding.jsonLine ? encoding.jsonLine(row) : `${JSON.stringify(row)}\n`);
       first = false;
     },
     drain: () => output.drain(),

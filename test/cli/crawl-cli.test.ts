@@ -140,9 +140,9 @@ describe("dscraper crawl", () => {
   });
 
   test("a crawl killed while writing --out leaves the existing file as it was", async () => {
-    // 300 long rows on the first page: more than one batch of items and more than the writer's buffer, so rows
+    // 300 rows of 2 KB on the first page: a batch of 200 items is more than the writer gathers, so rows
     // reach the disk while the second start URL still hangs.
-    const rows = Array.from({ length: 300 }, (_, i) => `<div class="q"><span class="t">row ${i} ${"x".repeat(400)}</span><a href="/a/1">a</a></div>`).join("");
+    const rows = Array.from({ length: 300 }, (_, i) => `<div class="q"><span class="t">row ${i} ${"x".repeat(2000)}</span><a href="/a/1">a</a></div>`).join("");
     site.set("/many", html(rows));
     site.set("/stuck", async () => {
       await Bun.sleep(20_000);
