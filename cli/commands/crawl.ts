@@ -82,11 +82,12 @@ export default defineCommand({
       release();
       await deps.close();
     }
-    // The file replaces an existing one only when the run ended on its own; an interrupted run leaves it as it was.
-    if (job.status === "cancelled") {
+    // The file replaces an existing one only when the run succeeded: a failed or interrupted run leaves it as it was.
+    if (job.status === "succeeded") await writer?.close();
+    else {
       await writer?.abort();
-      if (writer) ctx.note(`--out ${f.out}: not written (the run was cancelled)`);
-    } else await writer?.close();
+      if (writer) ctx.note(`--out ${f.out}: not written (the run ${job.status === "cancelled" ? "was cancelled" : "failed"})`);
+    }
     ctx.printJson(jobJson(job));
     const stats = job.stats as unknown as CrawlJobStats;
     ctx.print(`job ${job.id} ${job.status}${job.error ? `: ${job.error}` : ""}`);

@@ -139,6 +139,17 @@ describe("dscraper crawl", () => {
     expect(readdirSync(cwd).sort()).toEqual(["bundle.json", "data", "items.jsonl"]);
   });
 
+  test("a failed run does not replace an existing --out file", async () => {
+    const { cwd, file } = setup(bundle(`${site.url}/no-such-page`));
+    writeFileSync(join(cwd, "items.json"), "[]\n");
+    const r = await runCli(["crawl", "quotes", "--bundle", file, "--out", "items.json", ...FAST], { cwd });
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain("job 1 failed: no main page could be fetched");
+    expect(r.stderr).toContain("--out items.json: not written (the run failed)");
+    expect(readFileSync(join(cwd, "items.json"), "utf8")).toBe("[]\n");
+    expect(readdirSync(cwd).filter((f) => f.endsWith(".tmp"))).toEqual([]);
+  });
+
   test("a crawl killed while writing --out leaves the existing file as it was", async () => {
     // 300 rows of 2 KB on the first page: a batch of 200 items is more than the writer gathers, so rows
     // reach the disk while the second start URL still hangs.
