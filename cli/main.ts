@@ -16,6 +16,7 @@ import demoCommand from "./commands/demo.ts";
 import exportCommand from "./commands/export.ts";
 import imagesCommand from "./commands/images.ts";
 import importCommand from "./commands/import.ts";
+import itemsCommand from "./commands/items.ts";
 import migrateCommand from "./commands/migrate.ts";
 import runCheckerTestsCommand from "./commands/run-checker-tests.ts";
 import schemaCommand from "./commands/schema.ts";
@@ -25,7 +26,7 @@ import tickCommand from "./commands/tick.ts";
 import { connectDatabase, DEFAULT_DB_URL } from "./database.ts";
 import { DEFAULT_IMAGES_DIR, FsBlobStore } from "./fs-blob-store.ts";
 
-const COMMANDS: Command<FlagSpecs>[] = [demoCommand, serveCommand, crawlCommand, checkCommand, checkerTestCommand, runCheckerTestsCommand, checkLastSavesCommand, checkLastDeletesCommand, sourcesCommand, tickCommand, importCommand, exportCommand, imagesCommand, schemaCommand, migrateCommand] as Command<FlagSpecs>[];
+const COMMANDS: Command<FlagSpecs>[] = [demoCommand, serveCommand, crawlCommand, checkCommand, checkerTestCommand, runCheckerTestsCommand, checkLastSavesCommand, checkLastDeletesCommand, sourcesCommand, itemsCommand, tickCommand, importCommand, exportCommand, imagesCommand, schemaCommand, migrateCommand] as Command<FlagSpecs>[];
 
 function mainHelp(): string {
   const width = Math.max(...COMMANDS.map((c) => `${c.name} ${c.args}`.length));

@@ -76,18 +76,27 @@ export default defineCommand({
         controller.signal,
       );
       if (job.update_schedule && !job.dry_run) await moveAfterRun(database, job, runSucceeded(job), systemClock.now());
+    } catch (e) {
+      await writer?.abort();
+      throw e;
     } finally {
       progress.stop();
       release();
       await deps.close();
-      await writer?.close();
+    }
+    // The file replaces an existing one only when the run succeeded: a failed or interrupted run leaves it as it was.
+    if (job.status === "succeeded") await writer?.close();
+    else {
+      await writer?.abort();
+      if (writer) ctx.note(`--out ${f.out}: not written (the run ${job.status === "cancelled" ? "was cancelled" : "failed"})`);
     }
     ctx.printJson(jobJson(job));
     const stats = crawlJobStats(job.stats);
     ctx.print(`job ${job.id} ${job.status}${job.error ? `: ${job.error}` : ""}`);
     // A job taken from this run before it started (cancelled at once) has nothing more to say.
     if (!stats) return 1;
-    ctx.print(`  pages: ${stats.pages.main} main, ${stats.pages.follow} follow, ${stats.pages.detail} detail, ${stats.pages.not_modified} not modified, ${stats.pages.failed} failed`);
+    const withoutItems = stats.pages_without_items ? ` (${stats.pages_without_items} without items: the base XPath matched nothing, see the log)` : "";
+    ctx.print(`  pages: ${stats.pages.main} main${withoutItems}, ${stats.pages.follow} follow, ${stats.pages.detail} detail, ${stats.pages.not_modified} not modified, ${stats.pages.failed} failed`);
     const dropped = Object.entries(stats.items.dropped).map(([why, n]) => `${n} ${why}`);
     ctx.print(
       `  items: ${stats.items_read} read, ${stats.items.saved} ${options.dry_run ? "new (not saved: dry run)" : "saved"}, ${stats.items.updated} updated, ${stats.items.unchanged} unchanged, ${dropped.length ? dropped.join(", ") : "0 dropped"}`,

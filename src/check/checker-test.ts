@@ -32,7 +32,7 @@ export interface TestedScraper {
 }
 
 /** The request options a checker uses when its attr has no detail page type: a plain GET, as DDS does. */
-const PLAIN_GET: Pick<PageType, "page_type" | "method" | "request_type" | "headers" | "cookies" | "body" | "form_data" | "render_javascript" | "content_type"> = {
+const PLAIN_GET: Pick<PageType, "page_type" | "method" | "request_type" | "headers" | "cookies" | "body" | "form_data" | "render_javascript" | "content_type" | "namespaces"> = {
   page_type: "DP",
   method: "GET",
   request_type: "plain",
@@ -42,6 +42,7 @@ const PLAIN_GET: Pick<PageType, "page_type" | "method" | "request_type" | "heade
   form_data: {},
   render_javascript: false,
   content_type: "HTML",
+  namespaces: {},
 };
 
 /**
@@ -77,7 +78,7 @@ async function testChecker(scraper: TestedScraper, checker: Checker, fetcher: Pi
   let outcome: CheckOutcome;
   try {
     const response = await fetcher.fetch(request, signal);
-    outcome = checkOutcome(checker, { status: response.status, url: response.url, contentType: response.headers.get("content-type"), body: response.body }, pageType.content_type);
+    outcome = checkOutcome(checker, { status: response.status, url: response.url, contentType: response.headers.get("content-type"), body: response.body }, pageType);
   } catch (e) {
     if (signal?.aborted || !(e instanceof FetchError) || e.kind === "aborted") throw e;
     return report("ERROR", `could not be fetched: ${e.message}`);

@@ -106,5 +106,5 @@ async function check(deps: ItemCheckDeps, target: ItemToCheck, checker: Checker,
   if (deps.conditionalRequests && !dryRun && response.status < 300 && (etag || lastModified)) {
     await saveValidators(deps.database, target.sourceId, new Map([[key, { ...(etag ? { etag } : {}), ...(lastModified ? { lastModified } : {}) }]]), deps.clock.now());
   }
-  return checkOutcome(checker, { status: response.status, url: response.url, contentType: response.headers.get("content-type"), body: response.body }, pageType?.content_type ?? "HTML");
+  return checkOutcome(checker, { status: response.status, url: response.url, contentType: response.headers.get("content-type"), body: response.body }, pageType ?? { content_type: "HTML", namespaces: {} });
 }

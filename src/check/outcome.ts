@@ -8,7 +8,7 @@ import { compileJsonPath } from "../expressions/jsonpath.ts";
 import { compileXPath } from "../expressions/xpath.ts";
 import type { Checker } from "../model/checker.ts";
 import type { CheckOutcomeKind } from "../model/job-stats.ts";
-import type { ContentType } from "../model/page-type.ts";
+import type { PageType } from "../model/page-type.ts";
 
 /**
  * - `not_found`: a 404 (deleted after two in a row);
@@ -25,14 +25,14 @@ export interface CheckedAnswer {
   body: Uint8Array;
 }
 
-export function checkOutcome(checker: Pick<Checker, "checker_type" | "checker_x_path" | "checker_x_path_result">, answer: CheckedAnswer, contentType: ContentType): CheckOutcome {
+export function checkOutcome(checker: Pick<Checker, "checker_type" | "checker_x_path" | "checker_x_path_result">, answer: CheckedAnswer, pageType: Pick<PageType, "content_type" | "namespaces">): CheckOutcome {
   if (answer.status === 404) return { kind: "not_found", detail: "HTTP 404" };
   // 5xx (and 429/408 after the fetcher's retries) is the server's trouble, not news about the item.
   if (answer.status >= 500 || answer.status === 429 || answer.status === 408) return { kind: "unknown", detail: `HTTP ${answer.status}` };
   if (checker.checker_type === "404_OR_X_PATH" && answer.status < 300) {
     let page;
     try {
-      page = parsePage(answer.body, answer.contentType, contentType, answer.url);
+      page = parsePage(answer.body, answer.contentType, pageType.content_type, answer.url, pageType.namespaces);
     } catch (e) {
       return { kind: "unknown", detail: `page could not be read: ${e instanceof Error ? e.message : String(e)}` };
     }

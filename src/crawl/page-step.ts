@@ -85,6 +85,8 @@ export interface StepContext {
   following: boolean;
   maxHops: number;
   fetcher: Pick<Fetcher, "fetch">;
+  /** The base expression, for the warning about a main page where it matched nothing. */
+  baseExpression: string;
   /** Reads a fetched page: `readPage` on this thread; a pool of threads can stand in (same input, same output). */
   read(input: PageInput, onLinks?: (links: FollowLink[]) => void): PageOutput | Promise<PageOutput>;
 }
@@ -102,8 +104,17 @@ export function stepContext(target: Pick<CrawlTarget, "classBody" | "scraperBody
     following: scraper.pagination_type === "FOLLOW" || Boolean(scraper.follow_pages_url_xpath),
     maxHops: options.num_pages_follow ?? scraper.num_pages_follow ?? Infinity,
     fetcher,
+    baseExpression: baseExpression(target),
     read: (input, onLinks) => readPage(reader, input, onLinks),
   };
+}
+
+/** "XPath //div[@class='quote']" (or JSONPath): what a user looks at when a page gave no items. */
+function baseExpression(target: Pick<CrawlTarget, "classBody" | "scraperBody">): string {
+  const base = target.classBody.attrs.find((a) => a.attr_type === "B");
+  const elem = target.scraperBody.elems.find((e) => e.attr === base?.name);
+  const json = target.scraperBody.page_types.find((p) => p.page_type === "MP")?.content_type === "JSON";
+  return `${json ? "JSONPath" : "XPath"} ${elem?.x_path ?? ""}`;
 }
 
 /** The run's limits on what it reads. */
@@ -153,6 +164,10 @@ export async function listPageStep(ctx: StepContext, list: PreparedList, signal:
     // A reader that only answers at the end (another thread) still gives the links.
     if (!heard && page.links.length) hear(page.links);
     if (page.error) return broken(out, task.url, page.error.message);
+    if (task.kind === "MP" && page.items.length === 0) {
+      out.tally.withoutItems = true;
+      out.logs.push({ level: "WARNING", message: `main page ${response.url}: the base ${ctx.baseExpression} matched nothing (no items on this page)`, ref: response.url });
+    }
     for (const values of page.items) out.items.push(itemRead(values, response.url, ctx.detailTypes));
     const etag = response.headers.get("etag") ?? undefined;
     const lastModified = response.headers.get("last-modified") ?? undefined;

@@ -5,7 +5,6 @@
  * be stored) and are saved with their checker runtime, in batched transactions. A dry run reads what is stored
  * (to tell new from known) but writes nothing and downloads no image.
  */
-import type { Values } from "../extract/extractor.ts";
 import type { Attr } from "../model/attr.ts";
 import type { ScrapedClassBody } from "../model/scraped-class.ts";
 import type { ScraperBody } from "../model/scraper.ts";
@@ -16,6 +15,7 @@ import type { Database } from "../db/connect.ts";
 import { knownItems, saveItems, type KnownItem, type NewItem } from "../db/items.ts";
 import { imageFailure, type ImageDownloads } from "../images/downloads.ts";
 import type { ReadItem } from "./item.ts";
+import { identityAttrs, isEmpty, itemKey, mandatoryAttrs } from "./identity.ts";
 
 /** Where the items of a run go: the stored ids of class, source and scraper (null when nothing is stored). */
 export interface PipelineTarget {
@@ -67,9 +67,8 @@ export class ItemPipeline {
     private readonly options: PipelineOptions,
   ) {
     const attrs = target.classBody.attrs;
-    const byName = new Map(attrs.map((a) => [a.name, a]));
     const mandatory = new Set(target.scraperBody.elems.filter((e) => e.mandatory).map((e) => e.attr));
-    this.mandatory = attrs.filter((a) => a.attr_type !== "B" && mandatory.has(a.name) && byName.has(a.name));
+    this.mandatory = mandatoryAttrs(attrs, target.scraperBody.elems);
     this.stored = attrs.filter((a) => a.attr_type !== "B" && a.save_to_db);
     this.identity = identityAttrs(attrs);
     this.updates = attrs.filter((a) => a.attr_type === "T" && a.save_to_db);
@@ -84,7 +83,7 @@ export class ItemPipeline {
       this.drop(`missing mandatory ${missing.name}`, `item from ${item.pageUrl} dropped: mandatory ${missing.name} is empty${why}`, item.pageUrl);
       return;
     }
-    const key = await uniqueKey(this.target.classId, this.identity.map((a) => item.values[a.name]));
+    const key = await itemKey(this.target.classId, this.identity, this.stored, item.values);
     if (this.seen.has(key)) {
       this.drop("duplicate in this run", `item from ${item.pageUrl} dropped: read twice in this run`, item.pageUrl, "INFO");
       return;
@@ -208,28 +207,4 @@ export class ItemPipeline {
     }
     return true;
   }
-}
-
-function isEmpty(v: Values[string] | undefined): boolean {
-  return v === undefined || v === "" || (Array.isArray(v) && v.length === 0);
-}
-
-/**
- * Two items are the same item when their id fields are equal. Without id fields a class's items are told apart
- * by their DETAIL_PAGE_URL values (SPEC.md §1: the item's default identity), and without those by all their
- * STANDARD values.
- */
-export function identityAttrs(attrs: readonly Attr[]): Attr[] {
-  const ids = attrs.filter((a) => a.id_field);
-  if (ids.length) return ids;
-  const urls = attrs.filter((a) => a.attr_type === "U");
-  if (urls.length) return urls;
-  return attrs.filter((a) => a.attr_type === "S");
-}
-
-/** Hex SHA-256 of the class id and the identity values (SPEC.md §1 `unique_key`). */
-export async function uniqueKey(classId: number | null, values: readonly (Values[string] | undefined)[]): Promise<string> {
-  const text = JSON.stringify([classId ?? 0, ...values.map((v) => v ?? null)]);
-  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));
-  return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("");
 }

@@ -51,12 +51,13 @@ function window(values: string[], { start_page, end_page }: Pick<RunOptions, "st
 }
 
 /**
- * The append string joined to the start URL with exactly one "/" between them (a query or fragment is appended
- * as it is), then resolved, so that "../{page}/" steps up from the start page as a browser would.
+ * The append string appended to the start URL as it is, as DDS does (`…/event_main` + `{page}.html` →
+ * `…/event_main1.html`); only a doubled "/" at the join is collapsed, so `http://x.org/` + `/articles/{page}`
+ * gives `http://x.org/articles/0` (DDS's own example). The result is then parsed as a browser would, so
+ * "../{page}/" steps up from the start page.
  */
 export function joinUrl(base: string, append: string): string {
-  if (!append) return base;
-  const joined = /^[?&#]/.test(append) ? base + append : `${base.replace(/\/+$/, "")}/${append.replace(/^\/+/, "")}`;
+  const joined = base.endsWith("/") && append.startsWith("/") ? base + append.slice(1) : base + append;
   try {
     return new URL(joined).href;
   } catch {

@@ -18,14 +18,21 @@ export interface PageReader {
   readonly env: ProcessorEnv;
   /** By page type code; FP falls back to MP's (follow pages are requested with MP's options when FP is absent). */
   readonly contentTypes: Readonly<Record<string, ContentType>>;
+  /** The namespace prefixes each page type declares (SPEC.md §2), by page type code like `contentTypes`. */
+  readonly namespaces: Readonly<Record<string, Readonly<Record<string, string>>>>;
 }
 
 export function pageReader(definitions: { classBody: ScrapedClassBody; scraperBody: ScraperBody }, env: ProcessorEnv): PageReader {
   const { classBody, scraperBody } = definitions;
   const contentTypes: Record<string, ContentType> = {};
-  for (const p of scraperBody.page_types) contentTypes[p.page_type] = p.content_type;
+  const namespaces: Record<string, Readonly<Record<string, string>>> = {};
+  for (const p of scraperBody.page_types) {
+    contentTypes[p.page_type] = p.content_type;
+    namespaces[p.page_type] = p.namespaces;
+  }
   contentTypes.FP ??= contentTypes.MP ?? "HTML";
-  return { extractor: compileExtractor(classBody, scraperBody), env, contentTypes };
+  namespaces.FP ??= namespaces.MP ?? {};
+  return { extractor: compileExtractor(classBody, scraperBody), env, contentTypes, namespaces };
 }
 
 export interface PageInput {
@@ -62,7 +69,7 @@ export type PageOutput =
 export function readPage(reader: PageReader, input: PageInput, onLinks?: (links: FollowLink[]) => void): PageOutput {
   let page;
   try {
-    page = parsePage(input.body, input.contentType, reader.contentTypes[input.pageType] ?? "HTML", input.url);
+    page = parsePage(input.body, input.contentType, reader.contentTypes[input.pageType] ?? "HTML", input.url, reader.namespaces[input.pageType]);
   } catch (e) {
     return { ok: false, error: { kind: "content", message: message(e) } };
   }

@@ -19,6 +19,8 @@ export interface PageTally {
   page?: keyof CrawlPages;
   /** Counted in `errors` by kind: `http_404`, `network`, `content`, `internal`… */
   error?: string;
+  /** A main page on which the base expression matched nothing (`pages_without_items`). */
+  withoutItems?: boolean;
 }
 
 /** A detail page to read, for the items waiting on `slot`. */
@@ -148,6 +150,7 @@ export class MemoryRunState implements RunState {
   count(tally: PageTally): void {
     if (tally.page) this.counts.pages[tally.page]++;
     if (tally.error) this.counts.errors[tally.error] = (this.counts.errors[tally.error] ?? 0) + 1;
+    if (tally.withoutItems) this.counts.pages_without_items++;
   }
 
   stats(): CrawlStats {

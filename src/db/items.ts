@@ -1,18 +1,20 @@
 /**
  * @module
  * Items: what the pipeline stores (new items with their checker runtimes and image references, changed values of
- * known ones, in one batch per call), what a check reads, and deleting items whoever deletes them (a checker,
- * the API, a clean-up): the rows go with their runtimes and image references, and each image file goes with the
- * last item that used it (SPEC.md §5).
+ * known ones, in one batch per call), what a check reads, reading them page by page for exports (INTERFACE.md's
+ * item shape), and deleting items whoever deletes them (a checker, the API, a clean-up): the rows go with their
+ * runtimes and image references, and each image file goes with the last item that used it (SPEC.md §5).
  */
 import type { InStatement } from "@libsql/client/web";
-import { eq } from "drizzle-orm";
+import { and, asc, eq, gt, inArray, sql } from "drizzle-orm";
 import type { Checker } from "../model/checker.ts";
+import type { Item } from "../model/item.ts";
 import type { ScraperStatus } from "../model/enums.ts";
 import type { PageType } from "../model/page-type.ts";
 import type { BlobStore } from "../ports.ts";
 import type { Database } from "./connect.ts";
-import { classes, items, scheduler_runtimes, scrapers, sources } from "./schema.ts";
+import type { ClassRow } from "./definitions.ts";
+import { classes, item_images, items, scheduler_runtimes, scrapers, sources } from "./schema.ts";
 
 export type ItemData = Record<string, unknown>;
 
@@ -155,6 +157,56 @@ export async function countItems(database: Database): Promise<number> {
 export async function sampleItems(database: Database, limit: number): Promise<KnownItem[]> {
   const rows = await database.client.execute({ sql: "SELECT id, data FROM items ORDER BY url, id LIMIT ?", args: [limit] });
   return rows.rows.map((r) => ({ id: Number(r.id), data: JSON.parse(String(r.data)) as ItemData }));
+}
+
+/** Which items: of one class, of one source, or both (ids). */
+export interface ItemFilter {
+  classId?: number;
+  sourceId?: number;
+}
+
+function matching(filter: ItemFilter) {
+  return [filter.classId === undefined ? undefined : eq(items.class_id, filter.classId), filter.sourceId === undefined ? undefined : eq(items.source_id, filter.sourceId)];
+}
+
+/**
+ * Up to `limit` items with an id above `afterId`, in id order, in the public item shape: one page of a streamed
+ * export. Keyset paging reads only the rows it returns, however far into the table the page is.
+ */
+export async function itemsAfter(database: Database, filter: ItemFilter, afterId: number, limit: number): Promise<Item[]> {
+  const rows = await database.db
+    .select({ id: items.id, class: classes.name, source: sources.name, url: items.url, data: items.data, created_at: items.created_at, updated_at: items.updated_at })
+    .from(items)
+    .innerJoin(classes, eq(classes.id, items.class_id))
+    .innerJoin(sources, eq(sources.id, items.source_id))
+    .where(and(gt(items.id, afterId), ...matching(filter)))
+    .orderBy(asc(items.id))
+    .limit(limit);
+  if (rows.length === 0) return [];
+  const images = new Map<number, string[]>();
+  const keys = await database.db
+    .select({ itemId: item_images.item_id, key: item_images.key })
+    .from(item_images)
+    .where(inArray(item_images.item_id, rows.map((r) => r.id)))
+    // In the order they were stored: the order of the item's image attrs.
+    .orderBy(asc(item_images.item_id), sql`rowid`);
+  for (const { itemId, key } of keys) images.set(itemId, [...(images.get(itemId) ?? []), key]);
+  return rows.map((r) => ({ ...r, images: images.get(r.id) ?? [], created_at: r.created_at.toISOString(), updated_at: r.updated_at.toISOString() }));
+}
+
+/** The classes that have items among those of `filter` (one probe per class through its index). */
+export async function classesWithItems(database: Database, filter: ItemFilter): Promise<ClassRow[]> {
+  const found: ClassRow[] = [];
+  for (const cls of await database.db.select().from(classes).orderBy(asc(classes.id))) {
+    if (filter.classId !== undefined && cls.id !== filter.classId) continue;
+    const [hit] = await database.db
+      .select({ id: items.id })
+      .from(items)
+      .where(and(...matching({ ...filter, classId: cls.id })))
+      .limit(1);
+    if (hit) found.push(cls);
+  }
+  return found;
 }
 
 export interface Deleted {

@@ -51,9 +51,8 @@ const BUILTINS: Readonly<Record<string, Builtin>> = {
   post_string: { context: "required", contextMeans: "the text to put after the value", run: (v, ctx) => `${v}${ctx ?? ""}` },
   pre_url: {
     context: "required",
-    contextMeans: "the base URL that relative URLs are resolved against",
-    check: checkBaseUrl,
-    run: (v, ctx) => absoluteUrl(v, ctx ?? ""),
+    contextMeans: 'what completes a URL: a scheme ("http:"), an origin or a base URL',
+    run: (v, ctx) => preUrl(v, ctx ?? ""),
   },
   replace: { context: "required", contextMeans: "the text that replaces a scraped value", run: (_v, ctx) => ctx },
   substr_replace: {
@@ -220,12 +219,6 @@ function checkSubstrReplace(context: string): string | undefined {
 const PLACEHOLDER = /\{[^{}\s]*\}/g;
 const PLACEHOLDER_TOKEN = /dscraperplaceholder(\d+)x/g;
 
-function checkBaseUrl(context: string): string | undefined {
-  const url = parseUrl(context.replace(PLACEHOLDER, "placeholder"));
-  if (url && (url.protocol === "http:" || url.protocol === "https:")) return undefined;
-  return `pre_url context must be an absolute http(s) URL such as "https://example.com/", got "${context}"`;
-}
-
 function parseUrl(text: string, base?: string): URL | undefined {
   try {
     return new URL(text, base);
@@ -235,19 +228,40 @@ function parseUrl(text: string, base?: string): URL | undefined {
 }
 
 /**
- * Resolves `value` against `base`. An absolute http(s) URL is returned untouched (DDS glued the base in front,
- * #76); a protocol-relative one takes the base's scheme, as URL resolution does.
+ * DDS's `pre_url` glued the context in front of the value; its own docs complete protocol-relative image URLs
+ * with `'pre_url': 'http:'`. The same contexts work here, made a little smarter (SPEC.md §2): an absolute
+ * http(s) URL is kept (DDS #76), a protocol-relative `//host/x` takes the context's scheme, a relative path is
+ * resolved when the context is a URL, and anything else is prefixed as DDS does.
  */
-function absoluteUrl(value: string, base: string): string | undefined {
+function preUrl(value: string, context: string): string {
   if (/^https?:\/\//i.test(value)) return value;
-  // Braces would be percent-encoded by URL; swap placeholders for tokens that URL leaves alone, then back.
+  const base = parseUrl(protect(context).text);
+  if (value.startsWith("//")) {
+    const scheme = SCHEME.test(context) ? context : base?.protocol;
+    if (scheme) return `${scheme}${value}`;
+  } else if (base && base.host !== "") {
+    const resolved = absoluteUrl(value, context);
+    if (resolved !== undefined) return resolved;
+  }
+  return `${context}${value}`;
+}
+
+/** A bare scheme such as `http:` (RFC 3986 §3.1). */
+const SCHEME = /^[a-z][a-z\d+.-]*:$/i;
+
+/** Braces would be percent-encoded by URL; placeholders are swapped for tokens that URL leaves alone. */
+function protect(text: string, saved: string[] = []): { text: string; saved: string[] } {
+  const out = text.replace(PLACEHOLDER, (m) => {
+    saved.push(m);
+    return `dscraperplaceholder${saved.length - 1}x`;
+  });
+  return { text: out, saved };
+}
+
+/** Resolves `value` against the URL `base`, keeping `{attr}` placeholders of both as written. */
+function absoluteUrl(value: string, base: string): string | undefined {
   const saved: string[] = [];
-  const protect = (s: string) =>
-    s.replace(PLACEHOLDER, (m) => {
-      saved.push(m);
-      return `dscraperplaceholder${saved.length - 1}x`;
-    });
-  const url = parseUrl(protect(value), protect(base));
+  const url = parseUrl(protect(value, saved).text, protect(base, saved).text);
   return url?.href.replace(PLACEHOLDER_TOKEN, (token, i: string) => saved[Number(i)] ?? token);
 }
 

@@ -4,6 +4,7 @@
  * evaluated against any linkedom node.
  */
 import wgxpath from "wicked-good-xpath";
+import { patchWickedGoodXPath, prefixStandIn } from "./xpath-names.ts";
 
 /** A compiled expression; `evaluate` takes any DOM node of any document. */
 export interface CompiledXPath {
@@ -38,13 +39,14 @@ export class XPathSyntaxError extends Error {
 }
 
 interface WgxDocument {
-  createExpression(expr: string, resolver: null): { evaluate(node: unknown, type: number, result: null): XPathResultLike };
+  createExpression(expr: string, resolver: (prefix: string) => string | null): { evaluate(node: unknown, type: number, result: null): XPathResultLike };
 }
 
 // wgxpath installs itself into a window-like object. Its expression objects are independent of any document,
 // so one private holder is enough for the whole process; the linkedom documents are never patched.
 const holder = { document: {} as WgxDocument };
 wgxpath.install(holder, true);
+patchWickedGoodXPath(holder.document);
 
 const cache = new Map<string, CompiledXPath>();
 
@@ -76,7 +78,8 @@ export function compileXPath(expression: string): CompiledXPath {
   if (unknown) throw new XPathSyntaxError(expression, `unknown function ${unknown}() (XPath 1.0 has ${[...FUNCTIONS].join(", ")})`);
   let compiled;
   try {
-    compiled = holder.document.createExpression(expression, null);
+    // Any prefix compiles: what it means is read from each page (see xpath-names.ts).
+    compiled = holder.document.createExpression(expression, prefixStandIn);
   } catch (e) {
     throw new XPathSyntaxError(expression, e instanceof Error ? e.message.replace(/\.$/, "") : String(e));
   }

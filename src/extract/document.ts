@@ -6,6 +6,7 @@
 import { DOMParser } from "linkedom";
 import type { ContentType } from "../model/page-type.ts";
 import "./dom-fixes.ts";
+import { assignHtmlPrefixes, assignXmlNames } from "./xml-namespaces.ts";
 
 export type Page =
   | { readonly kind: "HTML" | "XML"; readonly url: string; readonly document: Node }
@@ -30,11 +31,25 @@ export class ParseError extends Error {
   }
 }
 
+/**
+ * The body of a page whose Content-Type defers to the page type is not text (a PDF or an image served as
+ * `application/octet-stream`, or with no header at all): parsed as HTML it would yield nothing, silently.
+ */
+export class NotTextError extends Error {
+  constructor(
+    readonly contentType: string,
+    reason: string,
+  ) {
+    super(`${contentType ? `content type ${contentType}` : "no content type"}: the body is not text (${reason}), so it cannot be read as the page type's content_type`);
+    this.name = "NotTextError";
+  }
+}
+
 const DEFERS = new Set(["", "text/plain", "application/octet-stream"]);
 
 /** What the response's Content-Type says the page is, checked against what the page type expects. */
 export function pageKind(contentTypeHeader: string | null, expected: ContentType): ContentType {
-  const mime = (contentTypeHeader ?? "").split(";")[0]!.trim().toLowerCase();
+  const mime = mimeOf(contentTypeHeader);
   if (DEFERS.has(mime)) return expected;
   const kind: ContentType | undefined =
     mime === "text/html" || mime === "application/xhtml+xml"
@@ -48,29 +63,56 @@ export function pageKind(contentTypeHeader: string | null, expected: ContentType
   return kind;
 }
 
-export function parsePage(body: Uint8Array, contentTypeHeader: string | null, expected: ContentType, url: string): Page {
+/** `namespaces`: the page type's prefixes for XPath (XML documents with a default namespace). */
+export function parsePage(body: Uint8Array, contentTypeHeader: string | null, expected: ContentType, url: string, namespaces: Readonly<Record<string, string>> = {}): Page {
   const kind = pageKind(contentTypeHeader, expected);
+  const charset = kind === "JSON" ? "utf-8" : (charsetOf(contentTypeHeader) ?? sniffCharset(body, kind));
+  const mime = mimeOf(contentTypeHeader);
+  if (DEFERS.has(mime)) {
+    const reason = notText(body, charset);
+    if (reason) throw new NotTextError(mime, reason);
+  }
+  const text = decode(body, charset);
   if (kind === "JSON") {
-    const text = decode(body, "utf-8");
     try {
       return { kind, url, data: JSON.parse(text) };
     } catch (e) {
       throw new ParseError(`not valid JSON: ${e instanceof Error ? e.message : String(e)}`);
     }
   }
-  const text = decode(body, charsetOf(contentTypeHeader) ?? sniffCharset(body, kind));
-  return { kind, url, document: kind === "HTML" ? parseHtml(text) : parseXml(text) };
+  return { kind, url, document: kind === "HTML" ? parseHtml(text, namespaces) : parseXml(text, namespaces) };
+}
+
+function mimeOf(contentTypeHeader: string | null): string {
+  return (contentTypeHeader ?? "").split(";")[0]!.trim().toLowerCase();
+}
+
+/** Why `body` is not text in `charset` (NUL bytes, or bytes the charset cannot decode), or undefined. */
+function notText(body: Uint8Array, charset: string): string | undefined {
+  let text: string;
+  try {
+    text = new TextDecoder(charset, { fatal: true }).decode(body);
+  } catch (e) {
+    // An unknown charset label is the page's mistake, not a sign of binary content.
+    if (e instanceof RangeError) return undefined;
+    return body.includes(0) ? "it holds NUL bytes" : `it is not valid ${charset}`;
+  }
+  return text.includes("\0") ? "it holds NUL bytes" : undefined;
 }
 
 // One parser for the process: parseHTML would also build a window (and its globals) for every page.
 const parser = new DOMParser();
 
-export function parseHtml(text: string): Node {
-  return normalized(asNode(parser.parseFromString(text, "text/html")));
+export function parseHtml(text: string, namespaces: Readonly<Record<string, string>> = {}): Node {
+  const document = normalized(asNode(parser.parseFromString(text, "text/html")));
+  assignHtmlPrefixes(document, namespaces);
+  return document;
 }
 
-export function parseXml(text: string): Node {
-  return normalized(withoutCdata(asNode(parser.parseFromString(text, "text/xml"))));
+export function parseXml(text: string, namespaces: Readonly<Record<string, string>> = {}): Node {
+  const document = normalized(withoutCdata(asNode(parser.parseFromString(text, "text/xml"))));
+  assignXmlNames(document, namespaces);
+  return document;
 }
 
 /** linkedom's documents are DOM nodes under their own types; XPath and the extractor take them as `Node`. */

@@ -24,6 +24,9 @@ export const crawlPagesSchema = z.strictObject({
 export const crawlStatsSchema = z.strictObject({
   pages: crawlPagesSchema,
   items_read: count,
+  /** Main pages on which the base XPath (or JSONPath) matched nothing: the first sign that a site changed. Jobs
+   * stored before this count existed read as 0. */
+  pages_without_items: count.default(0),
   /** Failures by kind: `http_404`, `network`, `timeout`, `content`, `robots`, `internal`… */
   errors: z.record(z.string(), count),
 });
@@ -88,7 +91,7 @@ function isCheckJobStats(stats: JobStats): stats is CheckJobStats {
 }
 
 export function emptyCrawlStats(): CrawlStats {
-  return { pages: { main: 0, follow: 0, detail: 0, not_modified: 0, failed: 0, duplicate: 0 }, items_read: 0, errors: {} };
+  return { pages: { main: 0, follow: 0, detail: 0, not_modified: 0, failed: 0, duplicate: 0 }, items_read: 0, pages_without_items: 0, errors: {} };
 }
 
 export function emptyPipelineCounts(): PipelineCounts {

@@ -11,6 +11,9 @@ export const pageTypeCodeSchema = z.string().regex(PAGE_TYPE_PATTERN, "must be M
 export const contentTypeSchema = z.enum(["HTML", "XML", "JSON"]);
 export type ContentType = z.infer<typeof contentTypeSchema>;
 
+/** An XML namespace prefix (an NCName: a name without colons). */
+const NCNAME = /^[\p{L}_][\p{L}\p{N}_.\-\u00B7\u0300-\u036F\u203F-\u2040]*$/u;
+
 const headerName = z.string().regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/, "must be a valid HTTP header name");
 const headerValue = z.string().regex(/^[^\r\n\0]*$/, "must not contain line breaks");
 
@@ -19,6 +22,12 @@ export const pageTypeSchema = z.strictObject({
   /** DPn only: the DETAIL_PAGE_URL attr whose URL this page type requests. */
   attr: nameSchema.optional(),
   content_type: contentTypeSchema.default("HTML"),
+  /**
+   * Prefix → namespace URI for XPath on this page, for documents with a default namespace (Atom, sitemaps:
+   * `{"atom": "http://www.w3.org/2005/Atom"}` makes `//atom:entry` work). Prefixes the document declares itself
+   * (`dc:creator`) need no entry; an entry wins over the document's own declaration.
+   */
+  namespaces: z.record(z.string().regex(NCNAME, "must be a namespace prefix: a letter or _ followed by letters, digits, _, - or ."), z.string().min(1, "must be a namespace URI, not empty")).default({}),
   /** Accepted for DDS compatibility; a run refuses it unless a renderer is configured. */
   render_javascript: z.boolean().default(false),
   /** `form` sends `form_data` url-encoded (DDS FormRequest). */

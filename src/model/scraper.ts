@@ -69,9 +69,7 @@ export function checkScraper(s: ScraperBody, report: Report): void {
     const pages = s.pagination_type === "RANGE_FUNCT" ? rangePages(s.pagination_page_replace) : freeListPages(s.pagination_page_replace);
     if ("error" in pages) report(["pagination_page_replace"], pages.error);
     else if (pages.values.length === 0) report(["pagination_page_replace"], "gives no page at all");
-    if (!s.pagination_append_str.includes("{page}")) {
-      report(["pagination_append_str"], `must contain "{page}" for ${s.pagination_type} pagination`);
-    }
+    // An append string may be empty or lack {page}, as in DDS: POST pagination puts {page} in the form data.
   }
   if (s.pagination_type === "FOLLOW" && !s.follow_pages_url_xpath) {
     report(["follow_pages_url_xpath"], "is required for FOLLOW pagination");
@@ -112,6 +110,7 @@ function checkPageTypes(pageTypes: readonly PageType[], report: Report): void {
     if (pt.request_type === "form" && pt.body) {
       report(["page_types", i, "body"], "must be empty for a form request (its body is form_data)");
     }
+    checkNamespaces(pt, (path, message) => report(["page_types", i, "namespaces", ...path], message));
   });
   const tiedTo = new Map<string, number>();
   pageTypes.forEach((pt, i) => {
@@ -125,6 +124,21 @@ function checkPageTypes(pageTypes: readonly PageType[], report: Report): void {
   const fp = pageTypes.findIndex((p) => p.page_type === "FP");
   if (mp && fp !== -1 && pageTypes[fp]!.content_type !== mp.content_type) {
     report(["page_types", fp, "content_type"], `must be ${mp.content_type} like MP: follow pages are read with the MP elems`);
+  }
+}
+
+/** The `namespaces` of a page type: for XPath only, and unambiguous (prefixes are matched regardless of case). */
+function checkNamespaces(pt: PageType, report: Report): void {
+  const prefixes = Object.keys(pt.namespaces);
+  if (prefixes.length && pt.content_type === "JSON") report([], "are for XPath on HTML and XML pages, not JSON pages");
+  const seen = new Map<string, string>();
+  for (const prefix of prefixes) {
+    const uri = pt.namespaces[prefix]!;
+    if (prefix.toLowerCase() === "xmlns") report([prefix], "xmlns is reserved by XML and cannot be declared");
+    else if (prefix.toLowerCase() === "xml" && uri !== "http://www.w3.org/XML/1998/namespace") report([prefix], "xml is bound to http://www.w3.org/XML/1998/namespace");
+    const other = seen.get(prefix.toLowerCase());
+    if (other !== undefined) report([prefix], `clashes with "${other}": prefixes are matched regardless of case`);
+    else seen.set(prefix.toLowerCase(), prefix);
   }
 }
 

@@ -1,6 +1,6 @@
 /** The bundle round trip as a user runs it, with a fixture that sets every field to a non-default value. */
 import { describe, expect, test } from "bun:test";
-import { readFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { ROOT, runCli } from "../support/cli.ts";
 import { tempDir } from "../support/temp.ts";
@@ -26,6 +26,35 @@ describe("import / export round trip", () => {
     expect((await runCli(["import", join(cwd, "one.json")], { cwd: second })).code).toBe(0);
     const again = await runCli(["export"], { cwd: second });
     expect(again.stdout).toBe(readFileSync(join(cwd, "one.json"), "utf8"));
+  });
+
+  test("definitions are kept as written: a bare-scheme pre_url context, a page type's namespaces", async () => {
+    const cwd = tempDir();
+    const bundle = {
+      classes: [{ name: "Pic", attrs: [{ name: "base", attr_type: "B" }, { name: "image", attr_type: "I" }] }],
+      scrapers: [
+        {
+          name: "pics",
+          class: "Pic",
+          page_types: [{ page_type: "MP", content_type: "XML", namespaces: { atom: "http://www.w3.org/2005/Atom", media: "http://search.yahoo.com/mrss/" } }],
+          elems: [
+            { attr: "base", x_path: "//atom:entry" },
+            { attr: "image", x_path: "media:thumbnail/@url", processors: ["pre_url"], proc_ctxt: { pre_url: "http:" } },
+          ],
+        },
+      ],
+    };
+    writeFileSync(join(cwd, "b.json"), JSON.stringify(bundle));
+    const imported = await runCli(["import", "b.json"], { cwd });
+    expect(imported.stderr).toBe("");
+    expect(imported.code).toBe(0);
+    const exported = JSON.parse((await runCli(["export"], { cwd })).stdout);
+    expect(exported.scrapers[0].elems[1].proc_ctxt).toEqual({ pre_url: "http:" });
+    expect(exported.scrapers[0].page_types[0].namespaces).toEqual({ atom: "http://www.w3.org/2005/Atom", media: "http://search.yahoo.com/mrss/" });
+    const again = tempDir();
+    writeFileSync(join(again, "b.json"), JSON.stringify(exported));
+    expect((await runCli(["import", "b.json"], { cwd: again })).code).toBe(0);
+    expect(JSON.parse((await runCli(["export"], { cwd: again })).stdout)).toEqual(exported);
   });
 
   test("import --from-dds stores the converted definitions and says which scrapers have no source yet", async () => {

@@ -141,6 +141,9 @@ describe("dscraper CLI", () => {
     const scraper = schema.properties.scrapers.items.properties;
     expect(scraper.status.enum).toEqual(["ACTIVE", "MANUAL", "PAUSED", "INACTIVE"]);
     expect(scraper.status.default).toBe("PAUSED");
+    const namespaces = scraper.page_types.items.properties.namespaces;
+    expect(namespaces).toMatchObject({ type: "object", default: {}, additionalProperties: { type: "string", minLength: 1 } });
+    expect(namespaces.propertyNames.pattern).toBeString();
   });
 
   test("migrate reports what it applied, then that the database is up to date", async () => {

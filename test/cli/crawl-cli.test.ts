@@ -1,7 +1,7 @@
 /** `dscraper crawl` as a user runs it: real processes, a real site, a real database file. */
 import { afterAll, describe, expect, test } from "bun:test";
 import { createClient } from "@libsql/client";
-import { readFileSync, writeFileSync } from "node:fs";
+import { readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { ROOT, runCli } from "../support/cli.ts";
 import { html, startSite } from "../support/site.ts";
@@ -91,6 +91,18 @@ describe("dscraper crawl", () => {
     expect(job.started_at).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
   });
 
+  test("a main page without items is shown: a WARNING on stderr, the count in the summary and in --json", async () => {
+    site.set("/empty", html(`<p>nothing to see</p>`));
+    const { cwd, file } = setup(bundle(`${site.url}/empty`));
+    const r = await runCli(["crawl", "quotes", "--bundle", file, ...FAST], { cwd });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain("pages: 1 main (1 without items: the base XPath matched nothing, see the log), 0 follow");
+    const warning = JSON.parse(r.stderr.trim().split("\n").find((l) => l.includes('"WARNING"'))!);
+    expect(warning).toMatchObject({ level: "WARNING", msg: `main page ${site.url}/empty: the base XPath //div[@class='q'] matched nothing (no items on this page)`, ref_object: `${site.url}/empty` });
+    const json = JSON.parse((await runCli(["crawl", "quotes", "--json", ...FAST], { cwd })).stdout);
+    expect(json.stats.pages_without_items).toBe(1);
+  });
+
   const formats: [string, (text: string) => unknown][] = [
     ["items.jsonl", (t) => t.trim().split("\n").map((l) => JSON.parse(l))],
     ["items.json", (t) => JSON.parse(t)],
@@ -115,6 +127,52 @@ describe("dscraper crawl", () => {
       `Second,[],${site.url}/a/2,1950`,
       "text,tags,author,born",
     ]);
+  });
+
+  test("--out over an existing file replaces it, never merges with it", async () => {
+    const { cwd, file } = setup();
+    const old = Array.from({ length: 50 }, (_, i) => JSON.stringify({ text: `an older and much longer row number ${i}` })).join("\n");
+    writeFileSync(join(cwd, "items.jsonl"), `${old}\n`);
+    expect((await runCli(["crawl", "quotes", "--bundle", file, "--out", "items.jsonl", ...FAST], { cwd })).code).toBe(0);
+    const lines = readFileSync(join(cwd, "items.jsonl"), "utf8").trimEnd().split("\n");
+    expect(lines.map((l) => JSON.parse(l).text).sort()).toEqual(["Second", "“First”, said she"]);
+    expect(readdirSync(cwd).sort()).toEqual(["bundle.json", "data", "items.jsonl"]);
+  });
+
+  test("a failed run does not replace an existing --out file", async () => {
+    const { cwd, file } = setup(bundle(`${site.url}/no-such-page`));
+    writeFileSync(join(cwd, "items.json"), "[]\n");
+    const r = await runCli(["crawl", "quotes", "--bundle", file, "--out", "items.json", ...FAST], { cwd });
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain("job 1 failed: no main page could be fetched");
+    expect(r.stderr).toContain("--out items.json: not written (the run failed)");
+    expect(readFileSync(join(cwd, "items.json"), "utf8")).toBe("[]\n");
+    expect(readdirSync(cwd).filter((f) => f.endsWith(".tmp"))).toEqual([]);
+  });
+
+  test("a crawl killed while writing --out leaves the existing file as it was", async () => {
+    // 300 rows of 2 KB on the first page: a batch of 200 items is more than the writer gathers, so rows
+    // reach the disk while the second start URL still hangs.
+    const rows = Array.from({ length: 300 }, (_, i) => `<div class="q"><span class="t">row ${i} ${"x".repeat(2000)}</span><a href="/a/1">a</a></div>`).join("");
+    site.set("/many", html(rows));
+    site.set("/stuck", async () => {
+      await Bun.sleep(20_000);
+      return new Response("never", { headers: { "content-type": "text/html" } });
+    });
+    const b = bundle(`${site.url}/many`);
+    Object.assign(b.sources[0]!, { urls: [`${site.url}/stuck`] });
+    b.scrapers[0]!.elems = b.scrapers[0]!.elems.filter((e) => e.page_type !== "DP1");
+    b.scrapers[0]!.page_types = [{ page_type: "MP" }];
+    const { cwd, file } = setup(b);
+    const old = "the old content\n";
+    writeFileSync(join(cwd, "items.jsonl"), old);
+    const proc = Bun.spawn([process.execPath, join(ROOT, "cli/main.ts"), "crawl", "quotes", "--bundle", file, "--out", "items.jsonl", ...FAST], { cwd, stdout: "pipe", stderr: "pipe" });
+    const written = () => readdirSync(cwd).some((f) => f.endsWith(".tmp") && statSync(join(cwd, f)).size > 0) || readFileSync(join(cwd, "items.jsonl"), "utf8") !== old;
+    for (let i = 0; i < 1000 && !written(); i++) await Bun.sleep(20);
+    expect(written()).toBe(true);
+    proc.kill("SIGKILL");
+    await proc.exited;
+    expect(readFileSync(join(cwd, "items.jsonl"), "utf8")).toBe(old);
   });
 
   test("--dry-run with --bundle uses the definitions without storing them; only its job and logs are written", async () => {
@@ -178,13 +236,18 @@ describe("dscraper crawl", () => {
     });
     const { cwd, file } = setup(bundle(`${site.url}/hang`));
     await runCli(["import", file], { cwd });
-    const proc = Bun.spawn([process.execPath, join(ROOT, "cli/main.ts"), "crawl", "quotes", ...FAST], { cwd, stdout: "pipe", stderr: "pipe" });
+    writeFileSync(join(cwd, "items.csv"), "kept\r\n");
+    const proc = Bun.spawn([process.execPath, join(ROOT, "cli/main.ts"), "crawl", "quotes", "--out", "items.csv", ...FAST], { cwd, stdout: "pipe", stderr: "pipe" });
     while (site.count("/hang") === 0) await Bun.sleep(10);
     proc.kill("SIGINT");
     const code = await proc.exited;
     const stdout = await new Response(proc.stdout).text();
     expect(code).toBe(1);
     expect(stdout).toContain("job 1 cancelled: cancelled (interrupted)");
+    // An interrupted run does not replace the file with what it read so far.
+    expect(await new Response(proc.stderr).text()).toContain("--out items.csv: not written (the run was cancelled)");
+    expect(readFileSync(join(cwd, "items.csv"), "utf8")).toBe("kept\r\n");
+    expect(readdirSync(cwd).filter((f) => f.endsWith(".tmp"))).toEqual([]);
     expect({ ...(await rows(cwd, "SELECT status, finished_at IS NOT NULL AS done FROM jobs"))[0] }).toEqual({ status: "cancelled", done: 1 });
   });
 });

@@ -173,6 +173,67 @@ describe("DDS scenarios", () => {
     expect((await storedItems(database)).map((i) => i.title).sort()).toEqual(["A", "C"]);
   });
 
+  test("a mandatory helper attr (save_to_db: false) that is missing does not drop the item, as in DDS", async () => {
+    const p = prefix();
+    site.set(`${p}/event_main.html`, html(`<div class="event"><h2>A</h2><span>a-slug</span></div><div class="event"><h2>B</h2></div>`));
+    const database = await tempDatabase();
+    await store(
+      database,
+      eventBundle(p, {
+        attrs: [
+          { name: "base", attr_type: "B" },
+          { name: "title", attr_type: "S", id_field: true },
+          { name: "slug", attr_type: "S", save_to_db: false },
+        ],
+        scraper: { page_types: [{ page_type: "MP" }] },
+        elems: [
+          { attr: "base", x_path: "//div[@class='event']" },
+          { attr: "title", x_path: "h2/text()" },
+          { attr: "slug", x_path: "span/text()" },
+        ],
+      }),
+    );
+    const { job } = await crawlSource(database, "events");
+    expect(job.stats.items).toMatchObject({ saved: 2, dropped: {} });
+    expect(await storedItems(database)).toEqual([{ title: "A" }, { title: "B" }]);
+  });
+
+  test("items without their identity value (an absent optional link) are all kept; a re-crawl adds nothing", async () => {
+    const p = prefix();
+    site.set(
+      `${p}/event_main.html`,
+      html(`<div class="event"><h2>A</h2><a href="a.html">x</a></div><div class="event"><h2>B</h2></div><div class="event"><h2>C</h2></div><div class="event"><h2>C</h2></div>`),
+    );
+    const database = await tempDatabase();
+    await store(
+      database,
+      eventBundle(p, {
+        attrs: [
+          { name: "base", attr_type: "B" },
+          { name: "title", attr_type: "S" },
+          { name: "url", attr_type: "U" },
+        ],
+        scraper: { page_types: [{ page_type: "MP" }] },
+        elems: [
+          { attr: "base", x_path: "//div[@class='event']" },
+          { attr: "title", x_path: "h2/text()" },
+          { attr: "url", x_path: "a/@href", mandatory: false },
+        ],
+      }),
+    );
+    const { job } = await crawlSource(database, "events");
+    // The second C is the same content read twice: one item.
+    expect(job.stats.items).toMatchObject({ saved: 3, dropped: { "duplicate in this run": 1 } });
+    expect(await storedItems(database)).toEqual([
+      { title: "A", url: `${site.url}${p}/a.html` },
+      { title: "B", url: null },
+      { title: "C", url: null },
+    ]);
+    const again = await crawlSource(database, "events", {}, {}, { conditional: false });
+    expect(again.job.stats.items).toMatchObject({ saved: 0, unchanged: 3 });
+    expect(await storedItems(database)).toHaveLength(3);
+  });
+
   test("a non-mandatory field may be missing", async () => {
     const p = prefix();
     site.set(`${p}/event_main.html`, html(`<div class="event"><h2>A</h2><a href="event1.html">x</a></div>`));
@@ -518,6 +579,23 @@ describe("requests", () => {
     expect(Object.fromEntries(new URLSearchParams(hit.body))).toEqual({ query: "café & bar", page: "7" });
   });
 
+  test("POST pagination with an empty append string: {page} only in the form data (DDS allows it)", async () => {
+    const p = prefix();
+    site.set(`${p}/search`, (_request, hit) => {
+      const letters = new URLSearchParams(hit.body).get("letters") ?? "none";
+      return new Response(page(`letters ${letters}`), { headers: { "content-type": "text/html" } });
+    });
+    const database = await tempDatabase();
+    await store(
+      database,
+      formBundle(p, { method: "POST", request_type: "form", form_data: { letters: "{page}" } }, { pagination_type: "FREE_LIST", pagination_append_str: "", pagination_page_replace: "'a-d', 'e-h'", pagination_on_start: true }),
+    );
+    const { job } = await crawlSource(database, "rows");
+    expect(site.hits.filter((h) => h.path === `${p}/search`).map((h) => h.body)).toEqual(["letters=a-d", "letters=e-h"]);
+    expect(job.stats.pages.main).toBe(2);
+    expect((await storedItems(database)).map((i) => i.title)).toEqual(["letters a-d", "letters e-h"]);
+  });
+
   test("the same request is fetched once per run unless dont_filter", async () => {
     const p = prefix();
     site.set(`${p}/search`, page("same"));
@@ -677,6 +755,40 @@ describe("extraction details", () => {
     expect(job.stats.items.saved).toBe(2);
     expect(job.stats.errors).toEqual({ content: 1 });
     expect(logs.some((l) => l.msg.includes("content type application/pdf is not HTML"))).toBe(true);
+  });
+
+  test("a binary page whose content type defers (octet-stream, none) is that page's error naming the content type", async () => {
+    const p = prefix();
+    const png = new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0x00, 0x00, 0x00, 0x0d, 0x49, 0x48, 0x44, 0x52]);
+    site.set(`${p}/event_main.html`, { body: png, type: "application/octet-stream" });
+    const database = await tempDatabase();
+    await store(database, eventBundle(p));
+    const { job, logs } = await crawlSource(database, "events");
+    expect(job.status).toBe("failed");
+    expect(job.stats.errors).toEqual({ content: 1 });
+    expect(job.stats.pages_without_items).toBe(0);
+    const error = logs.find((l) => l.level === "ERROR" && l.ref_object === `${site.url}${p}/event_main.html`);
+    expect(error?.msg).toBe(`main page ${site.url}${p}/event_main.html: content type application/octet-stream: the body is not text (it holds NUL bytes), so it cannot be read as the page type's content_type`);
+  });
+
+  test("a main page where the base XPath matches nothing is a WARNING naming page and expression, counted in the stats", async () => {
+    const p = prefix();
+    site.set(`${p}/event_main.html`, html(`<div class="redesigned"><h2>A</h2></div>`));
+    site.set(`${p}/more.html`, eventList([{ id: 1, title: "One" }]));
+    site.set(`${p}/event1.html`, eventDetail("d"));
+    const database = await tempDatabase();
+    const bundle = eventBundle(p);
+    bundle.sources![0]!.urls = [`${site.url}${p}/more.html`];
+    await store(database, bundle);
+    const { job, logs } = await crawlSource(database, "events");
+    expect(job.status).toBe("succeeded");
+    expect(job.stats.pages.main).toBe(2);
+    expect(job.stats.pages_without_items).toBe(1);
+    expect(job.stats.items.saved).toBe(1);
+    const warnings = logs.filter((l) => l.level === "WARNING");
+    expect(warnings.map((l) => [l.msg, l.ref_object])).toEqual([
+      [`main page ${site.url}${p}/event_main.html: the base XPath //div[@class='event'] matched nothing (no items on this page)`, `${site.url}${p}/event_main.html`],
+    ]);
   });
 });
 

@@ -73,7 +73,7 @@ test("a run state that answers later gives the same run as the in-memory one", a
   const answeringLater = await run(later(new MemoryRunState({ maxItems: Infinity, maxPages: Infinity })));
   expect(inMemory.items).toHaveLength(30);
   expect(inMemory.items[0]).toEqual({ text: "Quote 1.0", author: `${site.url}/author/0`, born: "1900" });
-  expect(inMemory.stats).toEqual({ pages: { main: 1, follow: 2, detail: 4, not_modified: 0, failed: 0, duplicate: 0 }, items_read: 30, errors: {} });
+  expect(inMemory.stats).toEqual({ pages: { main: 1, follow: 2, detail: 4, not_modified: 0, failed: 0, duplicate: 0 }, items_read: 30, pages_without_items: 0, errors: {} });
   // Each author page once per run, however many quotes share it.
   expect(inMemory.paths).toEqual(["/author/0", "/author/1", "/author/2", "/author/3", "/page/1", "/page/2", "/page/3"]);
   expect(answeringLater).toEqual(inMemory);

@@ -95,6 +95,6 @@ describe("items and their detail pages", () => {
     state.listPageRead({ page: "failed", error: "timeout" }, []);
     state.listPageRead({ page: "not_modified" }, []);
     state.count({ error: "internal" });
-    expect(state.stats()).toEqual({ pages: { main: 1, follow: 0, detail: 0, not_modified: 1, failed: 1, duplicate: 0 }, items_read: 0, errors: { timeout: 1, internal: 1 } });
+    expect(state.stats()).toEqual({ pages: { main: 1, follow: 0, detail: 0, not_modified: 1, failed: 1, duplicate: 0 }, items_read: 0, pages_without_items: 0, errors: { timeout: 1, internal: 1 } });
   });
 });

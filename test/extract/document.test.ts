@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { ContentTypeError, pageKind, parsePage, ParseError } from "../../src/extract/document.ts";
+import { ContentTypeError, NotTextError, pageKind, parsePage, ParseError } from "../../src/extract/document.ts";
 import { compileXPath } from "../../src/expressions/xpath.ts";
 import type { ContentType } from "../../src/model/page-type.ts";
 
@@ -65,6 +65,26 @@ describe("parsePage", () => {
     const page = parsePage(bytes(`<div><p>1</p><section><p>2</p></section></div><p>3</p>`), "text/html", "HTML", "http://x/");
     expect(text(page, "//p/text()")).toEqual(["1", "2", "3"]);
     expect(text(page, "//section/p/text() | //div/p/text()")).toEqual(["1", "2"]);
+  });
+
+  const PNG = new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0x00, 0x00, 0x00, 0x0d, 0x49, 0x48, 0x44, 0x52]);
+  const notText: [string, Uint8Array, string | null, ContentType, string][] = [
+    ["a PNG as application/octet-stream", PNG, "application/octet-stream", "HTML", "content type application/octet-stream: the body is not text (it holds NUL bytes)"],
+    ["a PNG without a content type", PNG, null, "XML", "no content type: the body is not text (it holds NUL bytes)"],
+    ["NUL bytes in text/plain", bytes("<p>a\0b</p>"), "text/plain", "HTML", "content type text/plain: the body is not text (it holds NUL bytes)"],
+    ["bytes that are not UTF-8, declared UTF-8", new Uint8Array([0x3c, 0x70, 0x3e, 0xff, 0xfe, 0xfd]), "text/plain; charset=utf-8", "HTML", "content type text/plain: the body is not text (it is not valid utf-8)"],
+    ["JSON that is not UTF-8", new Uint8Array([0x7b, 0xc3, 0x28, 0x7d]), "application/octet-stream", "JSON", "the body is not text (it is not valid utf-8)"],
+  ];
+  test.each(notText)("%s is that page's error naming its content type", (_name, body, header, expected, message) => {
+    expect(() => parsePage(body, header, expected, "http://x/")).toThrow(NotTextError);
+    expect(() => parsePage(body, header, expected, "http://x/")).toThrow(message);
+  });
+
+  test("text whose header defers is still read: Latin-1 by its meta tag, UTF-16 by its BOM", () => {
+    const latin1 = Uint8Array.from('<meta charset="iso-8859-1"><p>caf\xe9</p>', (c) => c.charCodeAt(0));
+    expect(text(parsePage(latin1, "application/octet-stream", "HTML", "http://x/"), "//p/text()")).toEqual(["café"]);
+    const utf16 = new Uint8Array([0xff, 0xfe, ...Array.from("<p>ok</p>").flatMap((c) => [c.charCodeAt(0), 0])]);
+    expect(text(parsePage(utf16, null, "HTML", "http://x/"), "//p/text()")).toEqual(["ok"]);
   });
 
   test("bad JSON is a ParseError naming the reason", () => {

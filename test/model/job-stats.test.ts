@@ -5,6 +5,7 @@ import { checkJobStats, crawlJobStats, jobStatsSchema } from "../../src/model/jo
 const crawl = {
   pages: { main: 1, follow: 2, detail: 4, not_modified: 0, failed: 1, duplicate: 0 },
   items_read: 30,
+  pages_without_items: 1,
   errors: { http_404: 1 },
   items: { valid: 30, saved: 28, updated: 1, unchanged: 1, dropped: { "missing mandatory text": 0 } },
 };
@@ -28,5 +29,10 @@ describe("job stats", () => {
     if (!parsed.success) return;
     expect(parsed.data).toEqual(stats as never);
     expect([crawlJobStats(parsed.data) !== undefined, checkJobStats(parsed.data) !== undefined]).toEqual([kind === "crawl", kind === "check"]);
+  });
+
+  test("a crawl stored before pages_without_items was counted reads it as 0", () => {
+    const { pages_without_items: _, ...older } = crawl;
+    expect(crawlJobStats(jobStatsSchema.parse(older))?.pages_without_items).toBe(0);
   });
 });

@@ -85,6 +85,7 @@ const defaults: { where: keyof typeof at; field: string; expected: unknown }[] =
   { where: "scraper", field: "comments", expected: "" },
   { where: "scraperWithoutCheckers", field: "checkers", expected: [] },
   { where: "mainPage", field: "content_type", expected: "HTML" },
+  { where: "mainPage", field: "namespaces", expected: {} },
   { where: "mainPage", field: "render_javascript", expected: false },
   { where: "mainPage", field: "request_type", expected: "plain" },
   { where: "mainPage", field: "method", expected: "GET" },
@@ -166,6 +167,7 @@ describe("parsing fills the documented defaults", () => {
             {
               page_type: "MP",
               content_type: "HTML",
+              namespaces: {},
               render_javascript: false,
               request_type: "plain",
               method: "GET",

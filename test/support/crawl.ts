@@ -22,6 +22,7 @@ export interface CrawlResult {
 interface CrawlJobStatsShape {
   pages: { main: number; follow: number; detail: number; not_modified: number; failed: number; duplicate: number };
   items_read: number;
+  pages_without_items: number;
   errors: Record<string, number>;
   items: { valid: number; saved: number; updated: number; unchanged: number; dropped: Record<string, number> };
 }
