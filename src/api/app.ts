@@ -1,0 +1,48 @@
+/**
+ * @module
+ * The HTTP API (INTERFACE.md "HTTP API"): one hono app, platform-free. The binary (`dscraper serve`) and the
+ * Worker each build it with their own ports (`ApiDeps`) and serve `app.fetch`. Cross-cutting concerns are
+ * middleware registered here once, in this order: the deps, request id, access log, who is calling (token or
+ * not), rate limit, auth, body limit; errors of every kind become `{"error": …}` in `onError`. Each resource is a
+ * sub-app in its own file, mounted below; `typeof` the mounted app (`Api`) describes the whole API for hono's
+ * typed client, and the OpenAPI document is read off the same routes.
+ */
+import { Hono } from "hono";
+import { bodyLimit } from "hono/body-limit";
+import { requestId } from "hono/request-id";
+import { accessLog } from "./access-log.ts";
+import { identify, requireAuth } from "./auth.ts";
+import type { ApiDeps, ApiEnv } from "./deps.ts";
+import { errorResponse, notFound, onError } from "./errors.ts";
+import { bundleRoutes } from "./bundles.ts";
+import { healthRoutes } from "./health-routes.ts";
+import { documentRoutes } from "./openapi.ts";
+import { rateLimit } from "./rate-limit.ts";
+
+export function createApp(deps: ApiDeps) {
+  const { settings } = deps;
+  const app = new Hono<ApiEnv>();
+  app.use(async (c, next) => {
+    c.set("deps", deps);
+    await next();
+  });
+  app.use(requestId());
+  app.use(accessLog);
+  app.use(identify(settings.token));
+  app.use(rateLimit({ rate: settings.rateLimit, burst: settings.burst, clock: deps.clock }));
+  app.use(requireAuth);
+  app.use(
+    bodyLimit({
+      maxSize: settings.bodyLimit,
+      onError: (c) => errorResponse(c, 413, "payload_too_large", `the request body is over the limit of ${settings.bodyLimit} bytes`),
+    }),
+  );
+  app.onError(onError);
+  app.notFound(notFound);
+
+  const api = app.route("/api/health", healthRoutes).route("/api", bundleRoutes);
+  // Last: the document describes every route mounted before it.
+  return api.route("/api", documentRoutes(api));
+}
+
+export type Api = ReturnType<typeof createApp>;
