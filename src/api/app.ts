@@ -15,15 +15,21 @@ import { identify, requireAuth } from "./auth.ts";
 import type { ApiDeps, ApiEnv } from "./deps.ts";
 import { errorResponse, notFound, onError } from "./errors.ts";
 import { bundleRoutes } from "./bundles.ts";
+import { classRoutes } from "./classes.ts";
 import { healthRoutes } from "./health-routes.ts";
+import { PageCache } from "./lists.ts";
 import { documentRoutes } from "./openapi.ts";
 import { rateLimit } from "./rate-limit.ts";
+import { scraperRoutes } from "./scrapers.ts";
+import { sourceRoutes } from "./sources.ts";
 
 export function createApp(deps: ApiDeps) {
   const { settings } = deps;
   const app = new Hono<ApiEnv>();
+  const pages = new PageCache();
   app.use(async (c, next) => {
     c.set("deps", deps);
+    c.set("pages", pages);
     await next();
   });
   app.use(requestId());
@@ -40,7 +46,12 @@ export function createApp(deps: ApiDeps) {
   app.onError(onError);
   app.notFound(notFound);
 
-  const api = app.route("/api/health", healthRoutes).route("/api", bundleRoutes);
+  const api = app
+    .route("/api/health", healthRoutes)
+    .route("/api/classes", classRoutes)
+    .route("/api/scrapers", scraperRoutes)
+    .route("/api/sources", sourceRoutes)
+    .route("/api", bundleRoutes);
   // Last: the document describes every route mounted before it.
   return api.route("/api", documentRoutes(api));
 }

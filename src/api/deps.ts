@@ -7,6 +7,7 @@
 import type { Database } from "../db/connect.ts";
 import type { Fetcher } from "../fetch/fetcher.ts";
 import type { BlobStore, Clock, JobQueue } from "../ports.ts";
+import type { PageCache } from "./lists.ts";
 
 export interface ApiSettings {
   /** `DSCRAPER_API_TOKEN`; undefined: the API is open (the binary then binds loopback only, `serve`'s business). */
@@ -57,6 +58,8 @@ export interface ApiVariables {
   requestId: string;
   /** Whether the request carries the configured token (always true when none is configured). */
   authorized: boolean;
+  /** Rendered list pages of this app, validated by the data versions. */
+  pages: PageCache;
 }
 
 export interface ApiEnv {
