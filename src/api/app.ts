@@ -17,6 +17,7 @@ import { errorResponse, notFound, onError } from "./errors.ts";
 import { bundleRoutes } from "./bundles.ts";
 import { classRoutes } from "./classes.ts";
 import { healthRoutes } from "./health-routes.ts";
+import { itemRoutes } from "./items.ts";
 import { PageCache } from "./lists.ts";
 import { documentRoutes } from "./openapi.ts";
 import { rateLimit } from "./rate-limit.ts";
@@ -51,6 +52,7 @@ export function createApp(deps: ApiDeps) {
     .route("/api/classes", classRoutes)
     .route("/api/scrapers", scraperRoutes)
     .route("/api/sources", sourceRoutes)
+    .route("/api/items", itemRoutes)
     .route("/api", bundleRoutes);
   // Last: the document describes every route mounted before it.
   return api.route("/api", documentRoutes(api));
