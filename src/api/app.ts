@@ -18,11 +18,13 @@ import { bundleRoutes } from "./bundles.ts";
 import { classRoutes } from "./classes.ts";
 import { healthRoutes } from "./health-routes.ts";
 import { itemRoutes } from "./items.ts";
+import { logMarkerRoutes, logRoutes } from "./logs.ts";
 import { PageCache } from "./lists.ts";
 import { documentRoutes } from "./openapi.ts";
 import { rateLimit } from "./rate-limit.ts";
 import { scraperRoutes } from "./scrapers.ts";
 import { sourceRoutes } from "./sources.ts";
+import { statsRoutes } from "./stats.ts";
 
 export function createApp(deps: ApiDeps) {
   const { settings } = deps;
@@ -53,6 +55,9 @@ export function createApp(deps: ApiDeps) {
     .route("/api/scrapers", scraperRoutes)
     .route("/api/sources", sourceRoutes)
     .route("/api/items", itemRoutes)
+    .route("/api/logs", logRoutes)
+    .route("/api/log-markers", logMarkerRoutes)
+    .route("/api/stats", statsRoutes)
     .route("/api", bundleRoutes);
   // Last: the document describes every route mounted before it.
   return api.route("/api", documentRoutes(api));

@@ -47,8 +47,8 @@ export const MIGRATIONS: readonly Migration[] = [
   },
   {
     "tag": "0002_item_lists",
-    "folderMillis": 1796406344498,
-    "hash": "f4490cc8e4eadd556ef366f6d1d452285aceafe8816793f354e096ee163c8778",
+    "folderMillis": 1796406884947,
+    "hash": "1a1f8caa2d6f033016f680b082ce33b5a15c752016cf0484a2a5cc118e5f2cc6",
     "sql": [
       "CREATE TABLE `data_versions` (\n\t`name` text PRIMARY KEY NOT NULL,\n\t`version` integer NOT NULL\n);",
       "CREATE TABLE `item_counts` (\n\t`class_id` integer NOT NULL,\n\t`source_id` integer NOT NULL,\n\t`n` integer NOT NULL,\n\tPRIMARY KEY(`class_id`, `source_id`)\n);",
@@ -56,12 +56,14 @@ export const MIGRATIONS: readonly Migration[] = [
       "DROP INDEX `items_class`;",
       "CREATE INDEX `items_newest` ON `items` (`created_at`);",
       "CREATE INDEX `items_source_newest` ON `items` (`source_id`,`created_at`);",
-      "CREATE INDEX `items_class_newest` ON `items` (`class_id`,`created_at`);"
+      "CREATE INDEX `items_class_newest` ON `items` (`class_id`,`created_at`);",
+      "CREATE INDEX `jobs_status` ON `jobs` (`status`);",
+      "CREATE INDEX `jobs_last_success` ON `jobs` (`source_id`,`finished_at`) WHERE kind = 'crawl' AND status = 'succeeded' AND dry_run = 0;"
     ]
   },
   {
     "tag": "0003_item_count_triggers",
-    "folderMillis": 1796406354144,
+    "folderMillis": 1796406886670,
     "hash": "e4ffd99b92ee3e42e7e280550d1b380ee5dded2950cc847535cc6b04d6068aca",
     "sql": [
       "-- Custom (not generated from schema.ts): triggers that keep item_counts and data_versions right, whoever writes.\nINSERT INTO item_counts (class_id, source_id, n) SELECT class_id, source_id, count(*) FROM items GROUP BY class_id, source_id;",

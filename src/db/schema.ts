@@ -187,6 +187,9 @@ export const jobs = sqliteTable(
     uniqueIndex("jobs_one_check_per_item").on(t.item_id).where(sql`kind = 'check' AND status IN ('queued', 'running')`),
     index("jobs_active").on(t.status, t.heartbeat_at).where(sql`status IN ('queued', 'running')`),
     index("jobs_created").on(t.created_at),
+    // The stats: jobs by status without reading the rows, and each source's last successful crawl.
+    index("jobs_status").on(t.status),
+    index("jobs_last_success").on(t.source_id, t.finished_at).where(sql`kind = 'crawl' AND status = 'succeeded' AND dry_run = 0`),
   ],
 );
 
