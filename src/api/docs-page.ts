@@ -79,8 +79,9 @@ export function docsPage(doc: OpenApiDocument, cssHref: string): Html {
     [
       s.format && s.format,
       s.default !== undefined && `default ${JSON.stringify(s.default)}`,
-      s.minimum !== undefined && `≥ ${s.minimum}`,
-      s.maximum !== undefined && `≤ ${s.maximum}`,
+      // zod bounds every integer by the safe range; that says nothing to a reader.
+      s.minimum !== undefined && s.minimum > Number.MIN_SAFE_INTEGER && `≥ ${s.minimum}`,
+      s.maximum !== undefined && s.maximum < Number.MAX_SAFE_INTEGER && `≤ ${s.maximum}`,
       s.minLength !== undefined && `length ≥ ${s.minLength}`,
       s.maxLength !== undefined && `length ≤ ${s.maxLength}`,
       s.pattern && `pattern ${s.pattern}`,
@@ -176,7 +177,7 @@ export const DOCS_CSS = [
   "nav{position:sticky;top:0;height:100vh;overflow:auto;padding:1rem;background:#f6f7f9;border-right:1px solid #ddd}",
   "nav ul{list-style:none;padding:0}nav li{margin:.2rem 0}main{padding:1rem 2rem;min-width:0}",
   "section{border-bottom:1px solid #eee;padding-bottom:1rem}table{border-collapse:collapse;width:100%}",
-  "th,td{text-align:left;vertical-align:top;padding:.25rem .5rem;border-top:1px solid #eee}th{white-space:nowrap}",
+  "th,td{text-align:left;vertical-align:top;padding:.25rem .5rem;border-top:1px solid #eee}th{white-space:nowrap}td{overflow-wrap:anywhere}",
   "b.get{color:#0a7}b.post{color:#06c}b.put{color:#a60}b.delete{color:#c33}code{overflow-wrap:anywhere}",
   "@media(max-width:700px){body{display:block}nav{position:static;height:auto}}",
 ].join("");

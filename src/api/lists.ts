@@ -23,7 +23,8 @@ export const pageQuerySchema = z.object({
     .int("must be a whole number")
     .min(1, "must be at least 1")
     .default(DEFAULT_PER_PAGE)
-    .transform((n) => Math.min(n, MAX_PER_PAGE)),
+    .transform((n) => Math.min(n, MAX_PER_PAGE))
+    .describe(`at most ${MAX_PER_PAGE} are served (the answer's per_page says how many)`),
 });
 
 export const pageFields = { page: z.number(), per_page: z.number(), total: z.number() };

@@ -18,7 +18,7 @@ const DESCRIPTION = [
   'Errors: {"error": {"code", "message", "issues": [{"path", "message"}]}}; paths in bracket form (scrapers[0].elems[3].x_path).',
 ].join(" ");
 
-const errorJsonSchema = z.toJSONSchema(errorBodySchema, { io: "output", unrepresentable: "any" });
+const { $schema: _dialect, ...errorJsonSchema } = z.toJSONSchema(errorBodySchema, { io: "output", unrepresentable: "any" });
 
 /** The document of `api`, built on first use (the routes are all mounted by then) and kept. */
 function documentOf(api: Hono<ApiEnv>) {
