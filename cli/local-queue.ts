@@ -47,6 +47,12 @@ export class LocalQueue implements JobQueue {
     clearInterval(this.lease);
   }
 
+  /** For /api/health: the pool takes work until it is stopped. */
+  async check(): Promise<Record<string, unknown>> {
+    if (this.stopping.signal.aborted) throw new Error("the job workers are stopping: no job is taken");
+    return { workers: this.workers, waiting: this.waiting.length, running: this.running };
+  }
+
   get size(): { waiting: number; running: number } {
     return { waiting: this.waiting.length, running: this.running };
   }

@@ -27,6 +27,11 @@ export interface BlobStore {
  */
 export interface JobQueue {
   enqueue(jobId: number): Promise<void>;
+  /**
+   * For `GET /api/health`: whether the queue takes work now, with a few figures (jobs waiting, running); throws,
+   * naming why, when it does not. A queue that cannot be probed without sending a message leaves it out.
+   */
+  check?(): Promise<Record<string, unknown>>;
 }
 
 /** Where alerts go (failing checker tests, scrapers that stopped saving, checkers that stopped deleting). */

@@ -21,7 +21,7 @@ export default {
     const url = new URL(request.url);
     if (url.pathname === "/api/health") {
       if (request.method !== "GET" && request.method !== "HEAD") return error(405, "method_not_allowed", `${request.method} is not allowed on /api/health (use GET)`);
-      return health({ vars: env, database: () => workerDatabase(env), images: new R2BlobStore(env.IMAGES) });
+      return health({ vars: env, database: () => workerDatabase(env), images: new R2BlobStore(env.IMAGES), jobs: env.JOBS });
     }
     return error(404, "not_found", `no route ${url.pathname}: this Worker serves only GET /api/health so far (the API is not part of it yet)`);
   },

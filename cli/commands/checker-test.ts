@@ -1,4 +1,4 @@
-import { testCheckers, type CheckerTestReport, type CheckerTestResult } from "../../src/check/checker-test.ts";
+import { summarizeCheckerTests, testCheckers, type CheckerTestReport, type CheckerTestSummary } from "../../src/check/checker-test.ts";
 import { findScraper } from "../../src/db/definitions.ts";
 import { Fetcher } from "../../src/fetch/fetcher.ts";
 import { NotFoundError } from "../../src/errors.ts";
@@ -46,13 +46,8 @@ export default defineCommand({
   },
 });
 
-export type Summary = Record<CheckerTestResult, number>;
-
-export function summarize(results: readonly CheckerTestReport[]): Summary {
-  const summary: Summary = { OK: 0, WARNING: 0, ERROR: 0 };
-  for (const r of results) summary[r.result]++;
-  return summary;
-}
+export type Summary = CheckerTestSummary;
+export const summarize = summarizeCheckerTests;
 
 export function summaryLine(s: Summary): string {
   const n = s.OK + s.WARNING + s.ERROR;

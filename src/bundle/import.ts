@@ -5,6 +5,7 @@
  * scrapers of that class that the bundle leaves alone.
  */
 import type { Database } from "../db/connect.ts";
+import type { DefinitionKind } from "../db/definition-target.ts";
 import { storeDefinitions, type ImportReport, type StoredForImport } from "../db/store-definitions.ts";
 import { formatPath, ValidationError, type Issue } from "../errors.ts";
 import type { Attr } from "../model/attr.ts";
@@ -15,11 +16,44 @@ import type { Clock } from "../ports.ts";
 export type { ImportCounts, ImportReport } from "../db/store-definitions.ts";
 
 export async function importBundle(database: Database, input: unknown, clock: Clock): Promise<ImportReport> {
-  const bundle = parseBundleShape(input);
-  return storeDefinitions(database, bundle, clock.now(), (stored) => {
-    assertBundleReferences(bundle, stored.references);
-    assertStoredScrapersStillFit(bundle, stored);
-  });
+  return storeBundle(database, parseBundleShape(input), clock);
+}
+
+function storeBundle(database: Database, bundle: Bundle, clock: Clock, target?: Parameters<typeof storeDefinitions>[4]): Promise<ImportReport> {
+  return storeDefinitions(
+    database,
+    bundle,
+    clock.now(),
+    (stored) => {
+      assertBundleReferences(bundle, stored.references);
+      assertStoredScrapersStillFit(bundle, stored);
+    },
+    target,
+  );
+}
+
+/**
+ * One definition written by the API: an import of a bundle holding only it, with the import's checks, all or
+ * nothing. A create (`id` absent) refuses a name in use; a replace (`id`) may rename. Problems are reported at
+ * paths inside the definition (`elems[3].x_path`), as the request body has them.
+ */
+export async function importDefinition(database: Database, kind: DefinitionKind, definition: unknown, clock: Clock, id?: number): Promise<void> {
+  const prefix = `${kind}[0]`;
+  try {
+    const bundle = parseBundleShape({ [kind]: [definition] });
+    const name = bundle[kind][0]!.name;
+    await storeBundle(database, bundle, clock, { kind, name, ...(id !== undefined ? { id } : {}) });
+  } catch (e) {
+    if (!(e instanceof ValidationError)) throw e;
+    throw new ValidationError(e.issues.map((issue) => ({ ...issue, path: withoutPrefix(issue.path, prefix) })));
+  }
+}
+
+function withoutPrefix(path: string, prefix: string): string {
+  if (path === prefix) return "";
+  if (path.startsWith(`${prefix}.`)) return path.slice(prefix.length + 1);
+  if (path.startsWith(`${prefix}[`)) return path.slice(prefix.length);
+  return path;
 }
 
 /** A class whose attrs change must still fit the stored scrapers of that class that the bundle leaves alone. */

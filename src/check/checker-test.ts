@@ -26,6 +26,15 @@ export interface CheckerTestReport {
   detail: string;
 }
 
+/** How many checkers gave each result. */
+export type CheckerTestSummary = Record<CheckerTestResult, number>;
+
+export function summarizeCheckerTests(results: readonly CheckerTestReport[]): CheckerTestSummary {
+  const summary: CheckerTestSummary = { OK: 0, WARNING: 0, ERROR: 0 };
+  for (const r of results) summary[r.result]++;
+  return summary;
+}
+
 export interface TestedScraper {
   name: string;
   body: Pick<ScraperBody, "checkers" | "page_types">;

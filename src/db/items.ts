@@ -6,7 +6,7 @@
  * runtimes and image references, and each image file goes with the last item that used it (SPEC.md §5).
  */
 import type { InStatement } from "@libsql/client/web";
-import { and, asc, eq, gt, inArray, sql } from "drizzle-orm";
+import { and, asc, eq, gt } from "drizzle-orm";
 import type { Checker } from "../model/checker.ts";
 import type { Item } from "../model/item.ts";
 import type { ScraperStatus } from "../model/enums.ts";
@@ -14,7 +14,8 @@ import type { PageType } from "../model/page-type.ts";
 import type { BlobStore } from "../ports.ts";
 import type { Database } from "./connect.ts";
 import type { ClassRow } from "./definitions.ts";
-import { classes, item_images, items, scheduler_runtimes, scrapers, sources } from "./schema.ts";
+import { withImages } from "./item-list.ts";
+import { classes, items, scheduler_runtimes, scrapers, sources } from "./schema.ts";
 
 export type ItemData = Record<string, unknown>;
 
@@ -195,16 +196,7 @@ export async function itemsAfter(database: Database, filter: ItemFilter, afterId
     .where(and(gt(items.id, afterId), ...matching(filter)))
     .orderBy(asc(items.id))
     .limit(limit);
-  if (rows.length === 0) return [];
-  const images = new Map<number, string[]>();
-  const keys = await database.db
-    .select({ itemId: item_images.item_id, key: item_images.key })
-    .from(item_images)
-    .where(inArray(item_images.item_id, rows.map((r) => r.id)))
-    // In the order they were stored: the order of the item's image attrs.
-    .orderBy(asc(item_images.item_id), sql`rowid`);
-  for (const { itemId, key } of keys) images.set(itemId, [...(images.get(itemId) ?? []), key]);
-  return rows.map((r) => ({ ...r, images: images.get(r.id) ?? [], created_at: r.created_at.toISOString(), updated_at: r.updated_at.toISOString() }));
+  return withImages(database, rows.map((r) => ({ ...r, created_at: r.created_at.toISOString(), updated_at: r.updated_at.toISOString() })));
 }
 
 /** The classes that have items among those of `filter` (one probe per class through its index). */

@@ -44,5 +44,58 @@ export const MIGRATIONS: readonly Migration[] = [
     "sql": [
       "ALTER TABLE `jobs` ADD `attempt` integer DEFAULT 0 NOT NULL;"
     ]
+  },
+  {
+    "tag": "0002_item_lists",
+    "folderMillis": 1796406884947,
+    "hash": "1a1f8caa2d6f033016f680b082ce33b5a15c752016cf0484a2a5cc118e5f2cc6",
+    "sql": [
+      "CREATE TABLE `data_versions` (\n\t`name` text PRIMARY KEY NOT NULL,\n\t`version` integer NOT NULL\n);",
+      "CREATE TABLE `item_counts` (\n\t`class_id` integer NOT NULL,\n\t`source_id` integer NOT NULL,\n\t`n` integer NOT NULL,\n\tPRIMARY KEY(`class_id`, `source_id`)\n);",
+      "DROP INDEX `items_source`;",
+      "DROP INDEX `items_class`;",
+      "CREATE INDEX `items_newest` ON `items` (`created_at`);",
+      "CREATE INDEX `items_source_newest` ON `items` (`source_id`,`created_at`);",
+      "CREATE INDEX `items_class_newest` ON `items` (`class_id`,`created_at`);",
+      "CREATE INDEX `jobs_status` ON `jobs` (`status`);",
+      "CREATE INDEX `jobs_last_success` ON `jobs` (`source_id`,`finished_at`) WHERE kind = 'crawl' AND status = 'succeeded' AND dry_run = 0;"
+    ]
+  },
+  {
+    "tag": "0003_item_count_triggers",
+    "folderMillis": 1796406886670,
+    "hash": "e4ffd99b92ee3e42e7e280550d1b380ee5dded2950cc847535cc6b04d6068aca",
+    "sql": [
+      "-- Custom (not generated from schema.ts): triggers that keep item_counts and data_versions right, whoever writes.\nINSERT INTO item_counts (class_id, source_id, n) SELECT class_id, source_id, count(*) FROM items GROUP BY class_id, source_id;",
+      "INSERT INTO data_versions (name, version) VALUES ('items', abs(random() % 1000000000)), ('definitions', abs(random() % 1000000000)), ('runtimes', abs(random() % 1000000000)), ('jobs', abs(random() % 1000000000)), ('logs', abs(random() % 1000000000));",
+      "CREATE TRIGGER items_counted_insert AFTER INSERT ON items BEGIN\n  INSERT INTO item_counts (class_id, source_id, n) VALUES (new.class_id, new.source_id, 1) ON CONFLICT (class_id, source_id) DO UPDATE SET n = n + 1;\n  UPDATE data_versions SET version = version + 1 WHERE name = 'items';\nEND;",
+      "CREATE TRIGGER items_counted_delete AFTER DELETE ON items BEGIN\n  UPDATE item_counts SET n = n - 1 WHERE class_id = old.class_id AND source_id = old.source_id;\n  UPDATE data_versions SET version = version + 1 WHERE name = 'items';\nEND;",
+      "CREATE TRIGGER items_counted_move AFTER UPDATE OF class_id, source_id ON items BEGIN\n  UPDATE item_counts SET n = n - 1 WHERE class_id = old.class_id AND source_id = old.source_id;\n  INSERT INTO item_counts (class_id, source_id, n) VALUES (new.class_id, new.source_id, 1) ON CONFLICT (class_id, source_id) DO UPDATE SET n = n + 1;\nEND;",
+      "CREATE TRIGGER items_versioned_update AFTER UPDATE ON items BEGIN\n  UPDATE data_versions SET version = version + 1 WHERE name = 'items';\nEND;",
+      "CREATE TRIGGER item_images_versioned_insert AFTER INSERT ON item_images BEGIN\n  UPDATE data_versions SET version = version + 1 WHERE name = 'items';\nEND;",
+      "CREATE TRIGGER item_images_versioned_delete AFTER DELETE ON item_images BEGIN\n  UPDATE data_versions SET version = version + 1 WHERE name = 'items';\nEND;",
+      "CREATE TRIGGER classes_versioned_insert AFTER INSERT ON classes BEGIN\n  UPDATE data_versions SET version = version + 1 WHERE name = 'definitions';\nEND;",
+      "CREATE TRIGGER classes_versioned_update AFTER UPDATE ON classes BEGIN\n  UPDATE data_versions SET version = version + 1 WHERE name = 'definitions';\nEND;",
+      "CREATE TRIGGER classes_versioned_delete AFTER DELETE ON classes BEGIN\n  UPDATE data_versions SET version = version + 1 WHERE name = 'definitions';\nEND;",
+      "CREATE TRIGGER scrapers_versioned_insert AFTER INSERT ON scrapers BEGIN\n  UPDATE data_versions SET version = version + 1 WHERE name = 'definitions';\nEND;",
+      "CREATE TRIGGER scrapers_versioned_update AFTER UPDATE ON scrapers BEGIN\n  UPDATE data_versions SET version = version + 1 WHERE name = 'definitions';\nEND;",
+      "CREATE TRIGGER scrapers_versioned_delete AFTER DELETE ON scrapers BEGIN\n  UPDATE data_versions SET version = version + 1 WHERE name = 'definitions';\nEND;",
+      "CREATE TRIGGER sources_versioned_insert AFTER INSERT ON sources BEGIN\n  UPDATE data_versions SET version = version + 1 WHERE name = 'definitions';\nEND;",
+      "CREATE TRIGGER sources_versioned_update AFTER UPDATE ON sources BEGIN\n  UPDATE data_versions SET version = version + 1 WHERE name = 'definitions';\nEND;",
+      "CREATE TRIGGER sources_versioned_delete AFTER DELETE ON sources BEGIN\n  UPDATE data_versions SET version = version + 1 WHERE name = 'definitions';\nEND;",
+      "CREATE TRIGGER log_markers_versioned_insert AFTER INSERT ON log_markers BEGIN\n  UPDATE data_versions SET version = version + 1 WHERE name = 'definitions';\nEND;",
+      "CREATE TRIGGER log_markers_versioned_update AFTER UPDATE ON log_markers BEGIN\n  UPDATE data_versions SET version = version + 1 WHERE name = 'definitions';\nEND;",
+      "CREATE TRIGGER log_markers_versioned_delete AFTER DELETE ON log_markers BEGIN\n  UPDATE data_versions SET version = version + 1 WHERE name = 'definitions';\nEND;",
+      "CREATE TRIGGER runtimes_versioned_insert AFTER INSERT ON scheduler_runtimes WHEN new.runtime_type = 'S' BEGIN\n  UPDATE data_versions SET version = version + 1 WHERE name = 'runtimes';\nEND;",
+      "CREATE TRIGGER runtimes_versioned_update AFTER UPDATE ON scheduler_runtimes WHEN new.runtime_type = 'S' BEGIN\n  UPDATE data_versions SET version = version + 1 WHERE name = 'runtimes';\nEND;",
+      "CREATE TRIGGER runtimes_versioned_delete AFTER DELETE ON scheduler_runtimes WHEN old.runtime_type = 'S' BEGIN\n  UPDATE data_versions SET version = version + 1 WHERE name = 'runtimes';\nEND;",
+      "CREATE TRIGGER jobs_versioned_insert AFTER INSERT ON jobs BEGIN\n  UPDATE data_versions SET version = version + 1 WHERE name = 'jobs';\nEND;",
+      "CREATE TRIGGER jobs_versioned_update AFTER UPDATE ON jobs BEGIN\n  UPDATE data_versions SET version = version + 1 WHERE name = 'jobs';\nEND;",
+      "CREATE TRIGGER jobs_versioned_delete AFTER DELETE ON jobs BEGIN\n  UPDATE data_versions SET version = version + 1 WHERE name = 'jobs';\nEND;",
+      "CREATE TRIGGER logs_versioned_insert AFTER INSERT ON logs BEGIN\n  UPDATE data_versions SET version = version + 1 WHERE name = 'logs';\nEND;",
+      "CREATE TRIGGER logs_versioned_delete AFTER DELETE ON logs BEGIN\n  UPDATE data_versions SET version = version + 1 WHERE name = 'logs';\nEND;",
+      "CREATE TRIGGER sources_uncounted AFTER DELETE ON sources BEGIN\n  DELETE FROM item_counts WHERE source_id = old.id;\nEND;",
+      "CREATE TRIGGER classes_uncounted AFTER DELETE ON classes BEGIN\n  DELETE FROM item_counts WHERE class_id = old.id;\nEND;"
+    ]
   }
 ];

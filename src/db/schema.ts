@@ -79,8 +79,36 @@ export const items = sqliteTable(
     created_at: createdAt(),
     updated_at: updatedAt(),
   },
-  (t) => [index("items_source").on(t.source_id), index("items_class").on(t.class_id)],
+  // Lists go newest first (created_at DESC, then id DESC): each index ends in the rowid (the id), so SQLite reads
+  // a page of any of them backwards without sorting, whatever the table's size. They also serve the foreign keys.
+  (t) => [index("items_newest").on(t.created_at), index("items_source_newest").on(t.source_id, t.created_at), index("items_class_newest").on(t.class_id, t.created_at)],
 );
+
+/**
+ * How many items each (class, source) pair has, kept by triggers on `items` (drizzle/0003_item_count_triggers.sql)
+ * so that every writer keeps it right, cascades included: `total` of an item list and the stats read a few rows
+ * instead of counting the items.
+ */
+export const item_counts = sqliteTable(
+  "item_counts",
+  {
+    class_id: integer("class_id").notNull(),
+    source_id: integer("source_id").notNull(),
+    n: integer("n").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.class_id, t.source_id] })],
+);
+
+/**
+ * A counter per kind of data (`items`, `definitions`, `runtimes`, `jobs`, `logs`), bumped by triggers on every
+ * write to its tables, whatever process writes: the ETag of a list comes from the counters it depends on, so a
+ * client's `If-None-Match` is answered with 304 from one small read, and a rendered page can be kept until the
+ * counter moves. Counters start at a random value, so a database made anew does not repeat an old ETag.
+ */
+export const data_versions = sqliteTable("data_versions", {
+  name: text("name").primaryKey(),
+  version: integer("version").notNull(),
+});
 
 /**
  * The image files (store keys) an item uses. A file shared by several items is deleted with the last of them: the
@@ -159,6 +187,9 @@ export const jobs = sqliteTable(
     uniqueIndex("jobs_one_check_per_item").on(t.item_id).where(sql`kind = 'check' AND status IN ('queued', 'running')`),
     index("jobs_active").on(t.status, t.heartbeat_at).where(sql`status IN ('queued', 'running')`),
     index("jobs_created").on(t.created_at),
+    // The stats: jobs by status without reading the rows, and each source's last successful crawl.
+    index("jobs_status").on(t.status),
+    index("jobs_last_success").on(t.source_id, t.finished_at).where(sql`kind = 'crawl' AND status = 'succeeded' AND dry_run = 0`),
   ],
 );
 

@@ -9,6 +9,7 @@ import { eq } from "drizzle-orm";
 import type { Bundle, KnownDefinitions } from "../model/bundle.ts";
 import type { ScraperBody } from "../model/scraper.ts";
 import type { Db, Database } from "./connect.ts";
+import { claimTarget, type DefinitionTarget } from "./definition-target.ts";
 import { referencesIn } from "./definitions.ts";
 import { createSourceRuntime, refreshRunnable } from "./runtimes.ts";
 import { classes, scrapers, sources } from "./schema.ts";
@@ -37,10 +38,11 @@ type Tx = Parameters<Parameters<Db["transaction"]>[0]>[0];
 
 /**
  * Stores the bundle. `check` sees what is stored, inside the transaction, before anything is written; whatever it
- * throws rolls the import back.
+ * throws rolls the import back. A `target` (an API write of one definition) is checked and renamed first.
  */
-export async function storeDefinitions(database: Database, bundle: Bundle, now: Date, check: (stored: StoredForImport) => void): Promise<ImportReport> {
+export async function storeDefinitions(database: Database, bundle: Bundle, now: Date, check: (stored: StoredForImport) => void, target?: DefinitionTarget): Promise<ImportReport> {
   return database.db.transaction(async (tx) => {
+    if (target) await claimTarget(tx, target);
     const scrapersOfClass = new Map<string, { name: string; definition: ScraperBody }[]>();
     for (const cls of bundle.classes) {
       scrapersOfClass.set(

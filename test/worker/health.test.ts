@@ -16,7 +16,7 @@ describe("the Worker under wrangler dev", () => {
     expect(response.headers.get("cache-control")).toBe("no-store");
     expect(await response.json()).toEqual({
       status: "ok",
-      checks: { settings: { ok: true }, database: { ok: true, migrations: MIGRATIONS.length }, images: { ok: true } },
+      checks: { settings: { ok: true }, database: { ok: true, migrations: MIGRATIONS.length }, images: { ok: true }, queue: { ok: true, probed: false } },
     });
     // The migrations really are in the libSQL file behind the Hrana server.
     const db = new Database(worker.current.database!.dbPath, { readonly: true });
@@ -61,12 +61,12 @@ describe("the Worker under wrangler dev", () => {
     await worker.current.database!.close();
     const response = await worker.current.fetch("/api/health");
     expect(response.status).toBe(503);
-    const body = (await response.json()) as { status: string; failing: string[]; checks: Record<string, { ok: boolean; error?: string }> };
-    expect(body.status).toBe("unavailable");
+    const body = (await response.json()) as { status: string; failing: string[]; checks: Record<string, { ok: boolean; message?: string }> };
+    expect(body.status).toBe("degraded");
     expect(body.failing).toEqual(["database"]);
     expect(body.checks.images).toEqual({ ok: true });
     expect(body.checks.settings).toEqual({ ok: true });
     expect(body.checks.database!.ok).toBe(false);
-    expect(body.checks.database!.error).toBeString();
+    expect(body.checks.database!.message).toBeString();
   });
 });
