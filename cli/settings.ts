@@ -92,5 +92,5 @@ export const PAGE_FLAGS = {
     env: "DSCRAPER_PAGE_TIMEOUT_MS",
     help: "time limit of one page's parsing and extraction; a page over it is an error, the run goes on (default 30000)",
   },
-  "extract-threads": { type: "int", min: 1, value: "N", env: "DSCRAPER_EXTRACT_THREADS", help: "threads that parse and extract pages (default: the number of cores)" },
+  "extract-threads": { type: "int", min: 1, value: "N", env: "DSCRAPER_EXTRACT_THREADS", help: "threads that parse and extract pages (default: the number of cores - 1, at least 1)" },
 } as const satisfies FlagSpecs;

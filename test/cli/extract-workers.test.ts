@@ -108,7 +108,7 @@ describe("ExtractWorkers", () => {
     expect(heard).toEqual([{ links: [{ url: "http://x.test/list?p=2" }] }, { out: readPage(inline, structuredClone(input)) }]);
   });
 
-  test("threads start with pages to read, no more than `size`; each gets a run's definitions once", async () => {
+  test("threads start with a run and while pages wait, no more than `size`; each gets a run's definitions once", async () => {
     // The real thread, which also says how many definitions it has compiled so far.
     const entry = join(tempDir(), "counting-worker.ts");
     writeFileSync(
@@ -125,7 +125,9 @@ describe("ExtractWorkers", () => {
     );
     const p = pool({ size: 2, entry });
     expect(p.running).toBe(0);
+    // The first thread loads while the run fetches its first page.
     const first = p.forRun(definitions, running());
+    expect(p.running).toBe(1);
     const outputs = await Promise.all(Array.from({ length: 12 }, () => first.read(structuredClone(light))));
     expect(p.running).toBe(2);
     const compiled = (o: PageOutput) => (o as PageOutput & { compiled: number }).compiled;
@@ -149,7 +151,8 @@ describe("ExtractWorkers", () => {
     const reader = p.forRun(busy.definitions, running());
     const heard: FollowLink[][] = [];
     const slow = reader.read(structuredClone(busy.page), (links) => heard.push(links));
-    // Waits behind the busy page on the only thread.
+    // Queued behind the busy page on the only thread (a copy of its bytes went there): it goes back to the pool
+    // when that thread is stopped, and a fresh one reads it.
     const next = reader.read(structuredClone(light));
     expect(await slow).toEqual({ ok: false, error: { kind: "page_timeout", message: "parsing and extraction took longer than the page time limit of 2000 ms (--page-timeout-ms)" } });
     // Its links were read before the limit, and heard.
@@ -254,7 +257,7 @@ describe("ExtractWorkers", () => {
     expect(r).toMatchObject({ code: 0, stdout: "read 1900\n" });
   });
 
-  test("one thread per core by default", () => {
-    expect([1, 2, 4, 16].map((cores) => defaultExtractThreads(cores))).toEqual([1, 2, 4, 16]);
+  test("one thread per core beside the main thread's by default, at least one", () => {
+    expect([1, 2, 4, 16].map((cores) => defaultExtractThreads(cores))).toEqual([1, 1, 3, 15]);
   });
 });
