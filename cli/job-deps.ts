@@ -26,7 +26,7 @@ export function runnerDeps(ctx: Context, flags: FlagValues<typeof JOB_FLAGS>, da
   const store = ctx.blobStore();
   // Photon on worker threads, started by the first image to store.
   const renderer = new ImageWorkers();
-  // Started by the first page to read.
+  // Page reading on threads, the first started by the first crawl.
   const readers = new ExtractWorkers({
     ...(flags["extract-threads"] !== undefined ? { size: flags["extract-threads"] } : {}),
     ...(flags["page-timeout-ms"] !== undefined ? { pageTimeoutMs: flags["page-timeout-ms"] } : {}),

@@ -122,7 +122,8 @@ export async function crawlJob(deps: CrawlJobDeps, defs: CrawlDefinitions, optio
   }
   stats ??= { ...emptyCrawlStats(), items: pipeline.counts };
   if (validators && defs.sourceId !== null && run.stopReason !== "lease lost") await saveValidators(database, defs.sourceId, validators.changed, clock.now());
-  log.log(status === "succeeded" ? "INFO" : "ERROR", `crawl ${status}${error ? `: ${error}` : ""}`);
+  const outcome = run.stopReason === "lease lost" ? "stopped" : status;
+  log.log(status === "succeeded" ? "INFO" : "ERROR", `crawl ${outcome}${error ? `: ${error}` : ""}`);
   await log.flush();
   return run.finish(status, stats, error);
 }

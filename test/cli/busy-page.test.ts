@@ -131,9 +131,12 @@ describe("a page that keeps extraction busy", () => {
     await until(() => site.count(`${path}/after`) === 1);
     if (signal === "SIGINT") {
       // While the page keeps its thread busy, the lease is renewed (the heartbeat does not starve behind it).
-      await until(async () => {
-        const [job] = await jobRows(cwd);
-        return Number(job!.heartbeat_at) > Number(job!.started_at);
+      await withDatabase(cwd, async (database) => {
+        const renewed = async () => {
+          const [job] = (await database.client.execute("SELECT started_at, heartbeat_at FROM jobs WHERE id = 1")).rows;
+          return Number(job!.heartbeat_at) > Number(job!.started_at);
+        };
+        while (!(await renewed())) await Bun.sleep(100);
       });
     }
     run.proc.kill(signal);
