@@ -6,8 +6,9 @@
  * '@libsql/linux-x64-gnu'". The plugin below rewrites that line into a static require of this platform's
  * `index.node`, which `bun build --compile` then embeds.
  *
- * The image worker thread's entry (cli/image-worker.ts) is an entry point of its own: `bun build --compile` does
- * not follow `new Worker(url)`, and a worker file left out would be looked for on disk beside the binary.
+ * The worker threads' entries (cli/image-worker.ts, cli/extract-worker.ts) are entry points of their own: `bun
+ * build --compile` does not follow `new Worker(url)`, and a worker file left out would be looked for on disk beside
+ * the binary.
  */
 import type { BunPlugin } from "bun";
 import { existsSync, readFileSync } from "node:fs";
@@ -42,7 +43,7 @@ export function embedLibsqlNative(target = nativeTarget()): BunPlugin {
 
 export async function build(outfile = join(ROOT, "dist/dscraper")): Promise<string> {
   const result = await Bun.build({
-    entrypoints: [join(ROOT, "cli/main.ts"), join(ROOT, "cli/image-worker.ts")],
+    entrypoints: [join(ROOT, "cli/main.ts"), join(ROOT, "cli/image-worker.ts"), join(ROOT, "cli/extract-worker.ts")],
     compile: { outfile, autoloadDotenv: false, autoloadBunfig: false },
     minify: true,
     sourcemap: "none",

@@ -1,7 +1,7 @@
 /**
  * What every command that runs jobs (crawl, check, tick, serve, demo) builds from its flags: one fetcher shared by
- * the process's jobs (so per-host politeness holds across them), the image store with photon on worker threads,
- * logging. `close()` stops the image threads.
+ * the process's jobs (so per-host politeness holds across them), the pages' parsing and extraction on threads with
+ * a time limit each, the image store with photon on worker threads, logging. `close()` stops the threads.
  */
 import { Fetcher } from "../src/fetch/fetcher.ts";
 import { levelAtLeast, type LogSink } from "../src/jobs/log.ts";
@@ -12,9 +12,10 @@ import type { FlagValues } from "./args.ts";
 import type { Context } from "./command.ts";
 import { ImageWorkers } from "./image-workers.ts";
 import { collectAfterImages } from "./memory.ts";
-import { FETCH_FLAGS, fetchSettings, IMAGE_FLAGS, imageSettings, LOG_FLAGS, logSettings } from "./settings.ts";
+import { FETCH_FLAGS, fetchSettings, IMAGE_FLAGS, imageSettings, LOG_FLAGS, logSettings, PAGE_FLAGS } from "./settings.ts";
+import { ExtractWorkers } from "./extract-workers.ts";
 
-export const JOB_FLAGS = { ...FETCH_FLAGS, ...IMAGE_FLAGS, ...LOG_FLAGS } as const;
+export const JOB_FLAGS = { ...FETCH_FLAGS, ...PAGE_FLAGS, ...IMAGE_FLAGS, ...LOG_FLAGS } as const;
 
 export interface JobDeps extends RunnerDeps {
   close(): Promise<void>;
@@ -25,6 +26,11 @@ export function runnerDeps(ctx: Context, flags: FlagValues<typeof JOB_FLAGS>, da
   const store = ctx.blobStore();
   // Photon on worker threads, started by the first image to store.
   const renderer = new ImageWorkers();
+  // Page reading on threads, the first started by the first crawl.
+  const readers = new ExtractWorkers({
+    ...(flags["extract-threads"] !== undefined ? { size: flags["extract-threads"] } : {}),
+    ...(flags["page-timeout-ms"] !== undefined ? { pageTimeoutMs: flags["page-timeout-ms"] } : {}),
+  });
   return {
     database,
     fetcher: new Fetcher(fetchSettings(flags, ctx.env)),
@@ -40,8 +46,11 @@ export function runnerDeps(ctx: Context, flags: FlagValues<typeof JOB_FLAGS>, da
         return renderer.render(bytes, options);
       },
     },
+    readers,
     store,
-    close: () => renderer.close(),
+    close: async () => {
+      await Promise.all([renderer.close(), readers.close()]);
+    },
   };
 }
 

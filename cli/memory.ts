@@ -39,6 +39,15 @@ export function collectEvery(pagesDone: number): void {
   if (pagesDone > 0 && pagesDone % EVERY_PAGES === 0) collect();
 }
 
+/**
+ * An extraction thread (cli/extract-worker.ts) has a heap of its own, where the parsed pages are left behind: it
+ * collects it every {@link EVERY_PAGES} pages it read, as the main thread does for the crawl's.
+ */
+let threadPages = 0;
+export function collectAfterThreadPage(): void {
+  if (++threadPages % EVERY_PAGES === 0) Bun.gc(true);
+}
+
 /** Call once per image converted. */
 export function collectAfterImages(): void {
   if (++images % CHECK_EVERY_IMAGES === 0 && used() > collected + GROWTH_BYTES) collect();

@@ -83,3 +83,14 @@ export function imageSettings(flags: FlagValues<typeof IMAGE_FLAGS>): ImageSetti
     ...(flags["jpeg-quality"] !== undefined ? { jpegQuality: flags["jpeg-quality"] } : {}),
   });
 }
+
+export const PAGE_FLAGS = {
+  "page-timeout-ms": {
+    type: "int",
+    min: 1,
+    value: "MS",
+    env: "DSCRAPER_PAGE_TIMEOUT_MS",
+    help: "time limit of one page's parsing and extraction; a page over it is an error, the run goes on (default 30000)",
+  },
+  "extract-threads": { type: "int", min: 1, value: "N", env: "DSCRAPER_EXTRACT_THREADS", help: "threads that parse and extract pages (default: the number of cores - 1, at least 1)" },
+} as const satisfies FlagSpecs;

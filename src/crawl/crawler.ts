@@ -16,8 +16,9 @@ import type { LogLevel } from "../model/enums.ts";
 import type { CrawlStats } from "../model/job-stats.ts";
 import type { RunOptions } from "../model/run-options.ts";
 import { fillValuePlaceholders, type ReadItem } from "./item.ts";
-import { detailPageStep, listPageStep, prepareList, runLimits, stepContext, type CrawlTarget, type DetailTask, type ListTask, type LogLine, type PageTask } from "./page-step.ts";
+import { detailPageStep, listPageStep, prepareList, runLimits, stepContext, type CrawlTarget, type DetailTask, type ListTask, type LogLine, type PageTask, type StepContext } from "./page-step.ts";
 import { planMainPages } from "./planner.ts";
+import type { PageReaders } from "./read-page.ts";
 import { MemoryRunState, type Handoff, type RunState } from "./run-state.ts";
 
 export type { CrawlTarget } from "./page-step.ts";
@@ -37,6 +38,8 @@ export interface CrawlHooks {
   validators?: ValidatorCache;
   /** What the run remembers between steps (default: in memory). */
   state?: RunState;
+  /** Where pages are read (default: on this thread, with no time limit). */
+  readers?: PageReaders;
 }
 
 export interface CrawlProgress {
@@ -49,7 +52,15 @@ export interface CrawlProgress {
 type TaskKind = PageTask["kind"];
 
 export async function crawl(target: CrawlTarget, options: RunOptions, fetcher: Fetcher, env: ProcessorEnv, hooks: CrawlHooks, signal: AbortSignal): Promise<CrawlStats> {
-  const ctx = stepContext(target, options, fetcher, env);
+  const reader = hooks.readers?.forRun({ classBody: target.classBody, scraperBody: target.scraperBody, timeZone: env.timeZone }, signal);
+  try {
+    return await crawlWith(stepContext(target, options, fetcher, env, reader && ((input, onLinks) => reader.read(input, onLinks))), target, options, fetcher, hooks, signal);
+  } finally {
+    reader?.release();
+  }
+}
+
+async function crawlWith(ctx: StepContext, target: CrawlTarget, options: RunOptions, fetcher: Fetcher, hooks: CrawlHooks, signal: AbortSignal): Promise<CrawlStats> {
   const state = hooks.state ?? new MemoryRunState(runLimits(target.scraperBody, options));
   const queues: Record<TaskKind, PageTask[]> = { FP: [], DP: [], MP: [] };
   let inFlight = 0;

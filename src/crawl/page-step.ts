@@ -17,7 +17,7 @@ import type { RunOptions } from "../model/run-options.ts";
 import type { ScrapedClassBody } from "../model/scraped-class.ts";
 import type { ScraperBody } from "../model/scraper.ts";
 import { itemRead, type ItemRead } from "./item.ts";
-import { pageReader, readPage, type PageInput, type PageOutput } from "./read-page.ts";
+import { pageReader, readPage, type PageError, type PageInput, type PageOutput } from "./read-page.ts";
 import { buildRequest, requestKey, UnsupportedRequestError } from "./request.ts";
 import type { DetailResult, DetailTask, PageTally, RunLimits } from "./run-state.ts";
 
@@ -91,11 +91,13 @@ export interface StepContext {
   read(input: PageInput, onLinks?: (links: FollowLink[]) => void): PageOutput | Promise<PageOutput>;
 }
 
-export function stepContext(target: Pick<CrawlTarget, "classBody" | "scraperBody">, options: RunOptions, fetcher: Pick<Fetcher, "fetch">, env: ProcessorEnv): StepContext {
+/** `read`: where pages are read when not on this thread (a run's reader from a pool of threads). */
+export function stepContext(target: Pick<CrawlTarget, "classBody" | "scraperBody">, options: RunOptions, fetcher: Pick<Fetcher, "fetch">, env: ProcessorEnv, read?: StepContext["read"]): StepContext {
   const scraper = target.scraperBody;
   const rendered = scraper.page_types.find((p) => p.render_javascript);
   if (rendered) throw new UnsupportedRequestError(`${rendered.page_type}: render_javascript is not supported (no JavaScript renderer is configured)`);
   const mainType = scraper.page_types.find((p) => p.page_type === "MP")!;
+  // Compiled here even when another thread reads: a definition that does not compile fails the run before any fetch.
   const reader = pageReader(target, env);
   return {
     mainType,
@@ -105,7 +107,7 @@ export function stepContext(target: Pick<CrawlTarget, "classBody" | "scraperBody
     maxHops: options.num_pages_follow ?? scraper.num_pages_follow ?? Infinity,
     fetcher,
     baseExpression: baseExpression(target),
-    read: (input, onLinks) => readPage(reader, input, onLinks),
+    read: read ?? ((input, onLinks) => readPage(reader, input, onLinks)),
   };
 }
 
@@ -159,7 +161,7 @@ export async function listPageStep(ctx: StepContext, list: PreparedList, signal:
       onFollowUps?.(out.followUps);
     };
     const page = await ctx.read({ pageType: task.kind, url: response.url, contentType: response.headers.get("content-type"), body: response.body, followLinks: follow }, hear);
-    if (!page.ok) return unreadable(out, what, response.url, page.error.message);
+    if (!page.ok) return unreadable(out, what, response.url, page.error);
     out.tally.page = task.kind === "MP" ? "main" : "follow";
     // A reader that only answers at the end (another thread) still gives the links.
     if (!heard && page.links.length) hear(page.links);
@@ -197,8 +199,8 @@ export async function detailPageStep(ctx: StepContext, task: DetailTask, signal:
     }
     const page = await ctx.read({ pageType: task.pageType, url: response.url, contentType: response.headers.get("content-type"), body: response.body, followLinks: false });
     if (!page.ok) {
-      out.result = { error: "could not be read" };
-      return unreadable(out, what, response.url, page.error.message);
+      out.result = { error: page.error.kind === "content" ? "could not be read" : page.error.message };
+      return unreadable(out, what, response.url, page.error);
     }
     out.tally.page = "detail";
     if (page.error) {
@@ -240,9 +242,10 @@ function badStatus(response: PageResponse, what: string, out: { tally: PageTally
   return true;
 }
 
-function unreadable<T extends { tally: PageTally; logs: LogLine[] }>(out: T, what: string, url: string, message: string): T {
-  out.tally = { page: "failed", error: "content" };
-  out.logs.push({ level: "ERROR", message: `${what} ${url}: ${message}`, ref: url });
+/** A page that gave nothing: counted by why (`content`, `page_timeout`, or `internal` when its reader broke). */
+function unreadable<T extends { tally: PageTally; logs: LogLine[] }>(out: T, what: string, url: string, error: PageError): T {
+  out.tally = { page: "failed", error: error.kind };
+  out.logs.push({ level: "ERROR", message: `${what} ${url}: ${error.message}`, ref: url });
   return out;
 }
 

@@ -47,9 +47,13 @@ export interface PageInput {
   followLinks: boolean;
 }
 
-/** Why reading failed: the page could not be parsed (`content`), or extraction broke (`internal`). */
+/**
+ * Why reading failed: the page could not be parsed (`content`), extraction broke (`internal`), or parsing and
+ * extraction took longer than the page's time limit (`page_timeout`, only where a reader can enforce one). The
+ * kind is what the run's stats count the page's error as.
+ */
 export interface PageError {
-  kind: "content" | "internal";
+  kind: "content" | "internal" | "page_timeout";
   message: string;
 }
 
@@ -85,6 +89,28 @@ export function readPage(reader: PageReader, input: PageInput, onLinks?: (links:
   } catch (e) {
     return { ok: true, links, items: [], error: { kind: "internal", message: message(e) } };
   }
+}
+
+/** A run's definitions as another thread receives them: plain data (a ProcessorEnv's clock cannot cross over). */
+export interface ReaderDefinitions {
+  classBody: ScrapedClassBody;
+  scraperBody: ScraperBody;
+  timeZone: string;
+}
+
+/**
+ * Reads pages somewhere else than on the crawl's own thread — in the binary, a pool of threads that bounds the time
+ * one page may take and keeps the lease's heartbeats and the process's signals from waiting behind a busy page.
+ * Same input, same output as {@link readPage}.
+ */
+export interface PageReaders {
+  /** The reader of one run. Its reads end at once (rejected) when `signal` aborts; release it when the run ends. */
+  forRun(definitions: ReaderDefinitions, signal: AbortSignal): RunReader;
+}
+
+export interface RunReader {
+  read(input: PageInput, onLinks?: (links: FollowLink[]) => void): Promise<PageOutput>;
+  release(): void;
 }
 
 function message(e: unknown): string {

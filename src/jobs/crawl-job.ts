@@ -15,6 +15,7 @@ import { jobById } from "../db/jobs.ts";
 import { saveValidators, sourceValidators, type PageValidator } from "../db/validators.ts";
 import type { ProcessorEnv } from "../expressions/processors.ts";
 import type { Fetcher } from "../fetch/fetcher.ts";
+import type { PageReaders } from "../crawl/read-page.ts";
 import { ImageDownloads, type ImageDeps } from "../images/downloads.ts";
 import { checkImageStore } from "../images/store-check.ts";
 import { emptyCrawlStats, type CrawlJobStats } from "../model/job-stats.ts";
@@ -38,6 +39,8 @@ export interface CrawlJobDeps {
   onRow?(row: Record<string, unknown>): void;
   /** Where new items' images go (not used by dry runs). */
   images?: Omit<ImageDeps, "fetcher">;
+  /** Where pages are read, with a time limit each (the binary's threads); default on this thread. */
+  readers?: PageReaders;
 }
 
 /** A crawl by hand (or from the CLI): refused before any job exists when it cannot run, else queued and run now. */
@@ -107,10 +110,18 @@ export async function crawlJob(deps: CrawlJobDeps, defs: CrawlDefinitions, optio
       options,
       deps.fetcher,
       deps.env,
-      { item: (item) => pipeline.add(item), log: log.log, state, ...(deps.onProgress ? { progress: deps.onProgress } : {}), ...(validators ? { validators } : {}) },
+      {
+        item: (item) => pipeline.add(item),
+        log: log.log,
+        state,
+        ...(deps.onProgress ? { progress: deps.onProgress } : {}),
+        ...(validators ? { validators } : {}),
+        ...(deps.readers ? { readers: deps.readers } : {}),
+      },
       run.signal,
     );
-    await pipeline.flush();
+    // A run that lost its lease may have a successor by now: what it still holds is not written.
+    if (run.stopReason !== "lease lost") await pipeline.flush();
     // Items whose detail pages were not read are not stored (run-state.ts); they are read again next run.
     const unread = await state.unread();
     if (unread > 0) pipeline.counts.dropped[unreadReason(run.signal.aborted ? run.stopReason : undefined)] = unread;
@@ -118,7 +129,7 @@ export async function crawlJob(deps: CrawlJobDeps, defs: CrawlDefinitions, optio
     const mainPages = crawled.pages.main + crawled.pages.not_modified;
     if (run.signal.aborted) {
       status = "cancelled";
-      error = run.stopReason === "interrupted" ? "cancelled (interrupted)" : "cancelled while running";
+      error = STOPPED[run.stopReason ?? "interrupted"];
     } else if (crawled.errors.internal) {
       error = `${crawled.errors.internal} page(s) failed with an internal error (see the log)`;
     } else if (mainPages === 0) {
@@ -130,8 +141,9 @@ export async function crawlJob(deps: CrawlJobDeps, defs: CrawlDefinitions, optio
     log.log("CRITICAL", error);
   }
   stats ??= { ...emptyCrawlStats(), items: pipeline.counts };
-  if (validators && defs.sourceId !== null) await saveValidators(database, defs.sourceId, validators.changed, clock.now());
-  log.log(status === "succeeded" ? "INFO" : "ERROR", `crawl ${status}${error ? `: ${error}` : ""}`);
+  if (validators && defs.sourceId !== null && run.stopReason !== "lease lost") await saveValidators(database, defs.sourceId, validators.changed, clock.now());
+  const outcome = run.stopReason === "lease lost" ? "stopped" : status;
+  log.log(status === "succeeded" ? "INFO" : "ERROR", `crawl ${outcome}${error ? `: ${error}` : ""}`);
   await log.flush();
   return run.finish(status, stats, error);
 }
@@ -148,6 +160,13 @@ function addCounts(a: Record<string, number>, b: Record<string, number>): Record
   for (const [kind, n] of Object.entries(b)) sum[kind] = (sum[kind] ?? 0) + n;
   return sum;
 }
+
+/** The error of a run stopped before its end (a lost lease's is not written: the job keeps what it was given). */
+const STOPPED: Record<StopReason, string> = {
+  interrupted: "cancelled (interrupted)",
+  cancelled: "cancelled while running",
+  "lease lost": "the run lost its lease (declared dead while it ran) and stopped",
+};
 
 /** The last run's validators, and the ones this run learnt (stored at its end). */
 class Validators implements ValidatorCache {

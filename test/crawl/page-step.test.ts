@@ -113,6 +113,41 @@ describe("list page step", () => {
   });
 });
 
+describe("a reader that gives up on a page (another thread, over its time limit)", () => {
+  const timedOut = { ok: false as const, error: { kind: "page_timeout" as const, message: "parsing and extraction took longer than the page time limit of 5 ms" } };
+  const giving = (): StepContext => stepContext(target, runOptionsSchema.parse({}), new Fetcher(TEST_FETCH), env, async () => timedOut);
+
+  test("a list page is a failure counted by the reader's kind, logged with its URL", async () => {
+    const ctx = giving();
+    const step = await listPageStep(ctx, prepareList(ctx, main("/list")), signal);
+    expect(step).toEqual({
+      tally: { page: "failed", error: "page_timeout" },
+      logs: [{ level: "ERROR", message: `main page ${site.url}/list: ${timedOut.error.message}`, ref: `${site.url}/list` }],
+      followUps: [],
+      items: [],
+    });
+  });
+
+  test("a detail page gives its items the reason instead of values", async () => {
+    const step = await detailPageStep(giving(), { kind: "DP", pageType: "DP1", request: { method: "GET", url: `${site.url}/d/1` }, slot: "s" }, signal);
+    expect(step).toEqual({
+      tally: { page: "failed", error: "page_timeout" },
+      logs: [{ level: "ERROR", message: `detail page DP1 ${site.url}/d/1: ${timedOut.error.message}`, ref: `${site.url}/d/1` }],
+      result: { error: timedOut.error.message },
+    });
+  });
+
+  test("a read that ends because the run stopped is nobody's failure", async () => {
+    const stopping = new AbortController();
+    const ctx = stepContext(target, runOptionsSchema.parse({}), new Fetcher(TEST_FETCH), env, () => {
+      stopping.abort(new Error("interrupted"));
+      return Promise.reject(new Error("interrupted"));
+    });
+    const step = await listPageStep(ctx, prepareList(ctx, main("/list")), stopping.signal);
+    expect(step).toEqual({ tally: {}, logs: [], followUps: [], items: [] });
+  });
+});
+
 describe("detail page step", () => {
   test("gives the page's values, or why it gave none", async () => {
     const ctx = context();

@@ -43,7 +43,7 @@ function gated() {
 
 const web = gated();
 afterAll(async () => {
-  for (const path of ["/slow-item", "/slow-list", "/cancelled-list", "/stalled-list"]) web.open(path);
+  for (const path of ["/slow-item", "/slow-list", "/cancelled-list", "/stalled-list", "/lost-next"]) web.open(path);
   await web.site.close();
 });
 
@@ -149,6 +149,27 @@ describe("a run that lost its lease", () => {
     expect(await jobRow(database, 1)).toEqual(expired);
     expect(JSON.parse(String(expired.stats))).toEqual({});
     expect(Number((await database.client.execute("SELECT count(*) AS n FROM items")).rows[0]!.n)).toBe(0);
+  });
+
+  test("items it read before it found out are not written: a successor may be running by now", async () => {
+    const time = testTime(T0);
+    const { database, deps } = await setup("/lost-first", time);
+    // The first page answers (its item waits in the pipeline's batch), the next one hangs until the lease is gone.
+    const following = { ...bundle("/lost-first").scrapers[0], pagination_type: "FOLLOW", follow_pages_url_xpath: "//a[@class='next']/@href" };
+    await importBundle(database, { scrapers: [following] }, time.clock);
+    web.site.set("/lost-first", { body: html(`<div class="p"><h2>A</h2><a href="/a">a</a></div><a class="next" href="/lost-next">next</a>`), headers: { etag: '"v1"' } });
+    web.gate("/lost-next", html(`<div class="p"><h2>B</h2><a href="/b">b</a></div>`));
+    const run = runCrawlJob({ ...deps, conditionalRequests: true }, await storedDefinitions(database, "p"), runOptionsSchema.parse({}), { scheduled: false, updateSchedule: false }, new AbortController().signal);
+    await until(() => web.site.count("/lost-next") === 1);
+    expect(await expireDeadJobs(database, new Date(T0 + LEASE_MS + 1))).toBe(1);
+    const expired = await jobRow(database, 1);
+    await until(() => time.sleeping > 0);
+    time.advance(HEARTBEAT_MS);
+    const done = await run;
+    expect(done).toMatchObject({ status: "failed", error: "lease expired: the process running this job stopped renewing it" });
+    expect(await jobRow(database, 1)).toEqual(expired);
+    expect(Number((await database.client.execute("SELECT count(*) AS n FROM items")).rows[0]!.n)).toBe(0);
+    expect(Number((await database.client.execute("SELECT count(*) AS n FROM page_validators")).rows[0]!.n)).toBe(0);
   });
 
   test("finishing after the lease was taken writes nothing: the new status stays", async () => {
