@@ -38,8 +38,24 @@ export class FsBlobStore implements BlobStore {
       await rename(temp, path);
     } catch (e) {
       await unlink(temp).catch(() => undefined);
-      throw e;
+      throw await this.writeFailure(e, key);
     }
+  }
+
+  /**
+   * A failed write, in one line naming the folder and the reason: what a user sees before a run (the store's
+   * check) and in the run's log. Errors without a system code (a test's injected failure) are kept as they are.
+   */
+  private async writeFailure(e: unknown, key: string): Promise<unknown> {
+    const code = (e as { code?: unknown } | null)?.code;
+    if (typeof code !== "string") return e;
+    const folder = `image folder ${this.root}`;
+    if (code === "ENOTDIR" || code === "EEXIST") {
+      const file = await fileInTheWay(dirname(this.path(key)));
+      if (file === this.root) return new Error(`${folder} is a file, not a folder`, { cause: e });
+      if (file) return new Error(`${folder}: ${file} is a file, not a folder`, { cause: e });
+    }
+    return new Error(`${folder}: ${WRITE_ERRORS[code] ?? (e instanceof Error ? e.message : String(e))}`, { cause: e });
   }
 
   /**
@@ -111,6 +127,26 @@ export class FsBlobStore implements BlobStore {
     const path = join(this.root, ...key.split("/"));
     if (!path.startsWith(this.root + sep)) throw new Error(`blob key ${JSON.stringify(key)} resolves outside ${this.root}`);
     return path;
+  }
+}
+
+/** Why a folder cannot be written, by system error code. */
+const WRITE_ERRORS: Record<string, string> = {
+  EACCES: "permission denied (EACCES)",
+  EPERM: "operation not permitted (EPERM)",
+  EROFS: "read-only file system (EROFS)",
+  ENOSPC: "no space left on the device (ENOSPC)",
+  EDQUOT: "disk quota exceeded (EDQUOT)",
+};
+
+/** The nearest existing ancestor of `dir` (itself included) when it is not a folder. */
+async function fileInTheWay(dir: string): Promise<string | undefined> {
+  for (let d = dir; ; d = dirname(d)) {
+    try {
+      return (await stat(d)).isDirectory() ? undefined : d;
+    } catch {
+      if (dirname(d) === d) return undefined;
+    }
   }
 }
 

@@ -7,7 +7,7 @@
  * Worker).
  */
 import type { PageValidator } from "../db/validators.ts";
-import type { FollowLink, Values } from "../extract/extractor.ts";
+import type { FollowLink } from "../extract/extractor.ts";
 import type { ProcessorEnv } from "../expressions/processors.ts";
 import { FetchError } from "../fetch/errors.ts";
 import { type Fetcher, type PageRequest, type PageResponse } from "../fetch/fetcher.ts";
@@ -19,7 +19,7 @@ import type { ScraperBody } from "../model/scraper.ts";
 import { itemRead, type ItemRead } from "./item.ts";
 import { pageReader, readPage, type PageInput, type PageOutput } from "./read-page.ts";
 import { buildRequest, requestKey, UnsupportedRequestError } from "./request.ts";
-import type { DetailTask, PageTally, RunLimits } from "./run-state.ts";
+import type { DetailResult, DetailTask, PageTally, RunLimits } from "./run-state.ts";
 
 export type { DetailTask } from "./run-state.ts";
 
@@ -70,8 +70,8 @@ export interface ListStepResult {
 export interface DetailStepResult {
   tally: PageTally;
   logs: LogLine[];
-  /** The page's values, or why it gave none. */
-  result: { values: Values } | { error: string };
+  /** The page's values, why it gave none, or `stopped` when the run stopped before it was read. */
+  result: DetailResult;
 }
 
 /** What every step of a run shares: its definitions, compiled once, and the fetcher. */
@@ -187,7 +187,8 @@ export async function detailPageStep(ctx: StepContext, task: DetailTask, signal:
   try {
     const response = await fetchPage(ctx, task.request, what, out, signal);
     if (!response) {
-      if (signal.aborted) out.result = { error: "cancelled" };
+      // Not read because the run stopped: no result, so its items are not stored half-read (see run-state.ts).
+      if (signal.aborted) out.result = { stopped: true };
       return out;
     }
     if (badStatus(response, what, out)) {
@@ -207,9 +208,13 @@ export async function detailPageStep(ctx: StepContext, task: DetailTask, signal:
     out.result = { values: page.values ?? {} };
     return out;
   } catch (e) {
+    if (signal.aborted) {
+      out.result = { stopped: true };
+      return out;
+    }
     const message = e instanceof Error ? e.message : String(e);
     out.result = { error: message };
-    return signal.aborted ? out : broken(out, task.request.url, message);
+    return broken(out, task.request.url, message);
   }
 }
 

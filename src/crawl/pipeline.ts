@@ -1,9 +1,10 @@
 /**
  * @module
  * Items through the pipeline (SPEC.md §4): mandatory check → identity (unique key) → max_items_save → known items
- * get their changed STANDARD_UPDATE values written, new items get their images (only now, once they are known to
- * be stored) and are saved with their checker runtime, in batched transactions. A dry run reads what is stored
- * (to tell new from known) but writes nothing and downloads no image.
+ * get their missing values filled in and their changed STANDARD_UPDATE values written (`known-item.ts`), an image
+ * missing from the store fetched now; new items get their images (only now, once they are known to be stored) and
+ * are saved with their checker runtime, in batched transactions. A dry run reads what is stored (to tell new from
+ * known) but writes nothing and downloads no image.
  */
 import type { Attr } from "../model/attr.ts";
 import type { ScrapedClassBody } from "../model/scraped-class.ts";
@@ -12,10 +13,12 @@ import type { LogLevel } from "../model/enums.ts";
 import { emptyPipelineCounts, type PipelineCounts } from "../model/job-stats.ts";
 import type { Clock } from "../ports.ts";
 import type { Database } from "../db/connect.ts";
-import { knownItems, saveItems, type KnownItem, type NewItem } from "../db/items.ts";
+import { knownItems, saveItems, type ItemUpdate, type KnownItem, type NewItem } from "../db/items.ts";
 import { imageFailure, type ImageDownloads } from "../images/downloads.ts";
+import { ImageStoreError } from "../images/errors.ts";
 import type { ReadItem } from "./item.ts";
 import { identityAttrs, isEmpty, itemKey, mandatoryAttrs } from "./identity.ts";
+import { fills, mergeRead } from "./known-item.ts";
 
 /** Where the items of a run go: the stored ids of class, source and scraper (null when nothing is stored). */
 export interface PipelineTarget {
@@ -39,15 +42,22 @@ export interface PipelineOptions {
   checkersRunnable: boolean;
   /** First check of a new item, in minutes after it was saved (the class's checker MIN_TIME). */
   firstCheckMinutes: number;
-  /** Where new items' images go; absent in a dry run (image attrs then keep their URLs). */
+  /** Where images go; absent in a dry run (image attrs then keep their URLs). */
   images?: ImageDownloads;
+  /** The run's stop: a new item whose images were cut short by it is not stored (the next run stores it whole). */
+  signal?: AbortSignal;
 }
 
 export type { PipelineCounts } from "../model/job-stats.ts";
 
-/** A new item on its way: its image keys are known once its images are stored. */
+/** An item on its way to the store: the store keys of the images it gains are known once they are stored. */
 interface Pending extends NewItem {
   imageKeys: string[];
+}
+
+interface ImageAttr {
+  attr: Attr;
+  mandatory: boolean;
 }
 
 export class ItemPipeline {
@@ -58,8 +68,9 @@ export class ItemPipeline {
   private readonly mandatory: Attr[];
   private readonly stored: Attr[];
   private readonly identity: Attr[];
-  private readonly updates: Attr[];
-  private readonly imageAttrs: { attr: Attr; mandatory: boolean }[];
+  private readonly imageAttrs: ImageAttr[];
+  /** Image URLs the store failed to keep: the run's `image_store` errors. */
+  private readonly storeFailures = new Set<string>();
 
   constructor(
     private readonly database: Database | undefined,
@@ -71,8 +82,12 @@ export class ItemPipeline {
     this.mandatory = mandatoryAttrs(attrs, target.scraperBody.elems);
     this.stored = attrs.filter((a) => a.attr_type !== "B" && a.save_to_db);
     this.identity = identityAttrs(attrs);
-    this.updates = attrs.filter((a) => a.attr_type === "T" && a.save_to_db);
     this.imageAttrs = attrs.filter((a) => a.attr_type === "I" && a.save_to_db).map((attr) => ({ attr, mandatory: mandatory.has(attr.name) }));
+  }
+
+  /** Errors of the run that the pipeline met, by kind (`image_store`), to count with the crawl's. */
+  errors(): Record<string, number> {
+    return this.storeFailures.size ? { image_store: this.storeFailures.size } : {};
   }
 
   /** Takes one read item; resolves once it is accepted (a full batch is written before the next is taken). */
@@ -114,27 +129,14 @@ export class ItemPipeline {
   private async write(batch: Pending[]): Promise<void> {
     if (batch.length === 0) return;
     const known = this.database && this.target.classId !== null ? await knownItems(this.database, batch.map((p) => p.key)) : new Map<string, KnownItem>();
-    const updates: KnownItem[] = [];
+    const again: { item: Pending; existing: KnownItem }[] = [];
     const fresh: Pending[] = [];
     for (const item of batch) {
       const existing = known.get(item.key);
-      if (existing) {
-        // A known item's images were stored with it: the row shows what is stored, not the URLs read again.
-        for (const { attr } of this.imageAttrs) if (attr.name in existing.data) item.data[attr.name] = existing.data[attr.name];
-        this.options.onRow?.(item.data);
-        const changed = this.updates.filter((a) => JSON.stringify(existing.data[a.name] ?? null) !== JSON.stringify(item.data[a.name]));
-        if (changed.length === 0) {
-          this.counts.unchanged++;
-          continue;
-        }
-        this.counts.updated++;
-        const data = { ...existing.data };
-        for (const a of changed) data[a.name] = item.data[a.name];
-        updates.push({ id: existing.id, data });
-        continue;
-      }
-      fresh.push(item);
+      if (existing) again.push({ item, existing });
+      else fresh.push(item);
     }
+    const updates = await this.refresh(again);
     const saved = await this.admit(fresh);
     const { classId, sourceId, scraperId } = this.target;
     if (this.options.dryRun || !this.database || classId === null || sourceId === null) return;
@@ -155,6 +157,31 @@ export class ItemPipeline {
   }
 
   /**
+   * Known items: what this read adds to what is stored (`known-item.ts`: missing values filled in, changed `T`
+   * values written), images missing from the store fetched now. `updated` when anything changed, else `unchanged`.
+   */
+  private async refresh(known: { item: Pending; existing: KnownItem }[]): Promise<ItemUpdate[]> {
+    const updates = await Promise.all(
+      known.map(async ({ item, existing }): Promise<ItemUpdate | undefined> => {
+        const stored = existing.data;
+        const missing = this.imageAttrs.filter(({ attr }) => fills(stored[attr.name], item.data[attr.name]));
+        // An image already stored is kept, and shown as stored (its file name), not as the URL read again.
+        for (const { attr } of this.imageAttrs) if (!missing.some((m) => m.attr === attr) && attr.name in stored) item.data[attr.name] = stored[attr.name];
+        await this.storeImages(item, missing, false);
+        this.options.onRow?.(item.data);
+        const { data, changed } = mergeRead(this.stored, stored, item.data);
+        if (changed.length === 0) {
+          this.counts.unchanged++;
+          return undefined;
+        }
+        this.counts.updated++;
+        return { id: existing.id, data, imageKeys: item.imageKeys };
+      }),
+    );
+    return updates.filter((u) => u !== undefined);
+  }
+
+  /**
    * The new items that will be saved, in read order: within max_items_save, and with their images stored (an item
    * whose mandatory image failed is dropped and does not count). Images are fetched only here, for items already
    * known to be stored, never for dropped ones.
@@ -170,7 +197,7 @@ export class ItemPipeline {
         this.options.onRow?.(item.data);
         return;
       }
-      if (!(await this.storeImages(item))) return;
+      if (!(await this.storeImages(item, this.imageAttrs, true))) return;
       this.counts.saved++;
       saved.push(item);
       this.options.onRow?.(item.data);
@@ -181,11 +208,17 @@ export class ItemPipeline {
     return fresh.filter((item) => admitted.has(item));
   }
 
-  /** Downloads and stores the item's images, putting file names in place of URLs; false when the item is dropped. */
-  private async storeImages(item: Pending): Promise<boolean> {
+  /**
+   * Downloads and stores the item's images of `attrs`, putting file names in place of URLs (an image that failed
+   * leaves no name: an optional value then is missing, and a later run fetches it). False when a new item is to be
+   * dropped: a mandatory image failed, or the run stopped before its images were stored. A known item is never
+   * dropped here: it is stored already, whatever this run could add to it.
+   */
+  private async storeImages(item: Pending, attrs: readonly ImageAttr[], isNew: boolean): Promise<boolean> {
     const images = this.options.images;
     if (!images) return true;
-    for (const { attr, mandatory } of this.imageAttrs) {
+    const what = `item ${item.url ?? item.key}`;
+    for (const { attr, mandatory } of attrs) {
       const value = item.data[attr.name];
       const urls = typeof value === "string" ? [value] : Array.isArray(value) ? (value as string[]) : [];
       const names: string[] = [];
@@ -195,12 +228,19 @@ export class ItemPipeline {
           names.push(stored.fileName);
           item.imageKeys.push(...stored.keys);
         } catch (e) {
-          const reason = imageFailure(e);
-          if (mandatory) {
-            this.drop(`image ${attr.name} failed`, `item ${item.url ?? item.key} dropped: mandatory image ${attr.name} (${url}) failed: ${reason}`, url);
+          if (this.options.signal?.aborted) {
+            if (!isNew) continue;
+            this.drop("cancelled before its images were stored", `${what} not saved: the run stopped before its image ${attr.name} (${url}) was stored`, url, "INFO");
             return false;
           }
-          this.options.log("WARNING", `item ${item.url ?? item.key}: image ${attr.name} (${url}) not stored: ${reason}`, url);
+          const reason = imageFailure(e);
+          // The store's failure is the run's error (counted once per image); a bad image is the page's business.
+          if (e instanceof ImageStoreError) this.storeFailures.add(url);
+          if (mandatory && isNew) {
+            this.drop(`image ${attr.name} failed`, `${what} dropped: mandatory image ${attr.name} (${url}) failed: ${reason}`, url, e instanceof ImageStoreError ? "ERROR" : "WARNING");
+            return false;
+          }
+          this.options.log(e instanceof ImageStoreError ? "ERROR" : "WARNING", `${what}: image ${attr.name} (${url}) not stored: ${reason}`, url);
         }
       }
       item.data[attr.name] = attr.many ? names : (names[0] ?? null);

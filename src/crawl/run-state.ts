@@ -5,6 +5,19 @@
  * ({@link MemoryRunState}); the Worker keeps it in the database, where each page step runs as a queue message in
  * some isolate. So every method takes everything one page step produced and answers in one call — one round
  * trip per step, never one per item — and may answer at once or with a promise.
+ *
+ * The contract every run state honours (memory or database), so that a stopped run never stores half an item:
+ * - An item is handed out (`complete`) at most once, and only when every detail page it needs has a result: its
+ *   values, or an error that is final for this run (an HTTP error, a page that could not be read, a request that
+ *   failed after its retries). Such an item is stored with those values missing; a later run that reads them
+ *   fills them in (the pipeline's business, see `known-item.ts`).
+ * - A detail page the run did not read because it stopped (cancelled by a user, interrupted by a signal, or its
+ *   lease lost) is reported as `{ stopped: true }`, or not reported at all: either way it is no result. The items
+ *   waiting for it are never handed out, in this run or later; the page is forgotten, so nothing else waits on
+ *   it as if it had been read.
+ * - Once the run has ended, `unread()` tells how many items it read were never handed out. The job counts them as
+ *   dropped ("cancelled before its detail pages were read") and stores none of them: the next run reads them
+ *   again, as new items, whole.
  */
 import type { Values } from "../extract/extractor.ts";
 import { emptyCrawlStats, type CrawlPages, type CrawlStats } from "../model/job-stats.ts";
@@ -41,8 +54,12 @@ export interface Handoff {
   progress: { items: number; errors: number };
 }
 
-/** A read detail page: its values, or why it gave none (the items needing it name the reason). */
-export type DetailResult = { values: Values } | { error: string };
+/**
+ * A detail page's outcome: its values; or why it gave none, for good in this run (the items needing it are
+ * complete without its values, and name the reason); or `stopped`: the run stopped before the page was read,
+ * which is no result at all (the items needing it are never complete).
+ */
+export type DetailResult = { values: Values } | { error: string } | { stopped: true };
 
 export interface RunLimits {
   /** max_items_read: items beyond it are not read (Infinity: no limit). */
@@ -64,23 +81,34 @@ export interface RunState {
    * earlier item are awaited, the others are returned to fetch (a shared one once per run).
    */
   listPageRead(tally: PageTally, items: readonly ItemRead[]): Answer<Handoff>;
-  /** A detail page's tally and result: the items waiting for it (and for nothing else) are complete. */
+  /**
+   * A detail page's tally and result: the items waiting for it (and for nothing else) are complete. A `stopped`
+   * result completes nothing, and the slot is forgotten.
+   */
   detailPageRead(slot: string, tally: PageTally, result: DetailResult): Answer<Handoff>;
   /** A failure outside any page's step (the driver's or the state's own). */
   count(tally: PageTally): Answer<void>;
   /** The run's counts so far. */
   stats(): Answer<CrawlStats>;
+  /**
+   * How many items read in this run were never handed out: they still wait for a detail page (the run stopped
+   * before reading it, or a failure outside the page steps lost it). Asked once the run has ended.
+   */
+  unread(): Answer<number>;
 }
+
+/** A detail page's result that completes the items waiting for it. */
+type FinalResult = Exclude<DetailResult, { stopped: true }>;
 
 /** An item waiting for detail pages: the result of each of its needs, in need order. */
 interface OpenItem {
   item: ItemRead;
-  results: (DetailResult | undefined)[];
+  results: (FinalResult | undefined)[];
   left: number;
 }
 
 interface Slot {
-  result?: DetailResult;
+  result?: FinalResult;
   waiting: { open: OpenItem; need: number }[];
   /** A `dont_filter` page: it serves one item and is forgotten once read. */
   private: boolean;
@@ -92,6 +120,8 @@ export class MemoryRunState implements RunState {
   private listPages = 0;
   private readonly slots = new Map<string, Slot>();
   private privateSlots = 0;
+  /** Items read and not yet handed out. */
+  private waiting = 0;
 
   constructor(private readonly limits: RunLimits) {}
 
@@ -127,6 +157,7 @@ export class MemoryRunState implements RunState {
         }
       });
       if (open.left === 0) complete.push(finish(open));
+      else this.waiting++;
     }
     return { complete, details, progress: this.progress() };
   }
@@ -135,15 +166,22 @@ export class MemoryRunState implements RunState {
     this.count(tally);
     const complete: ReadItem[] = [];
     const entry = this.slots.get(slot);
-    if (entry) {
-      if (entry.private) this.slots.delete(slot);
-      else entry.result = result;
-      for (const { open, need } of entry.waiting) {
-        open.results[need] = result;
-        if (--open.left === 0) complete.push(finish(open));
-      }
-      entry.waiting = [];
+    if (!entry) return { complete, details: [], progress: this.progress() };
+    if ("stopped" in result) {
+      // Its items stay incomplete (counted by `unread`); an item read later asks for the page again.
+      this.slots.delete(slot);
+      return { complete, details: [], progress: this.progress() };
     }
+    if (entry.private) this.slots.delete(slot);
+    else entry.result = result;
+    for (const { open, need } of entry.waiting) {
+      open.results[need] = result;
+      if (--open.left === 0) {
+        complete.push(finish(open));
+        this.waiting--;
+      }
+    }
+    entry.waiting = [];
     return { complete, details: [], progress: this.progress() };
   }
 
@@ -155,6 +193,10 @@ export class MemoryRunState implements RunState {
 
   stats(): CrawlStats {
     return structuredClone(this.counts);
+  }
+
+  unread(): number {
+    return this.waiting;
   }
 
   private progress(): Handoff["progress"] {

@@ -34,6 +34,11 @@ export async function knownItems(database: Database, keys: readonly string[]): P
   return known;
 }
 
+/** A known item's new data, and the store keys of images it gained (their `item_images` rows). */
+export interface ItemUpdate extends KnownItem {
+  imageKeys?: readonly string[];
+}
+
 export interface NewItem {
   key: string;
   url: string | null;
@@ -48,7 +53,7 @@ export interface ItemWrites {
   classId: number;
   sourceId: number;
   /** Known items whose values changed: their whole new data. */
-  updates: readonly KnownItem[];
+  updates: readonly ItemUpdate[];
   /** New items, saved with a checker runtime each. */
   inserts: readonly NewItem[];
   /** Whether the new items' checker runtimes can come due (their scraper is ACTIVE and has checkers). */
@@ -67,6 +72,7 @@ export interface ItemWrites {
 export async function saveItems(database: Database, writes: ItemWrites, now: Date): Promise<void> {
   const at = now.getTime();
   const statements: InStatement[] = writes.updates.map((u) => ({ sql: "UPDATE items SET data = ?, updated_at = ? WHERE id = ?", args: [JSON.stringify(u.data), at, u.id] }));
+  statements.push(...updatedImageRows(writes.updates));
   if (writes.inserts.length) statements.push(...insertStatements(writes, at));
   if (statements.length === 0) return;
   if (writes.savedBy !== undefined) statements.push({ sql: "UPDATE scrapers SET last_scraper_save = ? WHERE id = ?", args: [at, writes.savedBy] });
@@ -101,6 +107,13 @@ function imageRows(fresh: readonly NewItem[]): InStatement[] {
       args: rows.flat(),
     },
   ];
+}
+
+/** The image references known items gained (an image that was missing, stored by this run). */
+function updatedImageRows(updates: readonly ItemUpdate[]): InStatement[] {
+  const rows = updates.flatMap((u) => [...new Set(u.imageKeys ?? [])].map((key) => [u.id, key] as const));
+  if (rows.length === 0) return [];
+  return [{ sql: `INSERT OR IGNORE INTO item_images (item_id, key) VALUES ${rows.map(() => "(?, ?)").join(", ")}`, args: rows.flat() }];
 }
 
 /** An item with what checking it needs: its values, its scraper's checkers and page types, its 404 count. */

@@ -1,7 +1,8 @@
 /**
  * @module
- * Why an image was refused. The crawler reads `kind` to count and log it; the item is kept either way (its image
- * attr then holds the URL instead of a file name).
+ * Why an image was not stored: the image was refused (ImageError, by `kind`), or the store failed
+ * (ImageStoreError). The pipeline logs the first and counts the second as an error of the run; an optional image
+ * that failed either way is stored as missing and fetched again by a later run.
  */
 import { DscraperError } from "../errors.ts";
 
@@ -25,4 +26,22 @@ export class ImageError extends DscraperError {
     super(message, options);
     this.name = "ImageError";
   }
+}
+
+/**
+ * The image store could not be written or read: the store's fault, not the image's. A crawl counts it as an error
+ * (`image_store`), and a store that fails its check before a run stops the run from starting.
+ */
+export class ImageStoreError extends DscraperError {
+  readonly code = "image_store";
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = "ImageStoreError";
+  }
+}
+
+/** The store's failure as an ImageStoreError (kept as it is when it is one already). */
+export function storeFailure(e: unknown): ImageStoreError {
+  if (e instanceof ImageStoreError) return e;
+  return new ImageStoreError(`the image store failed: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
 }

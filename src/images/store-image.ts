@@ -7,13 +7,13 @@
  * binary's worker threads.
  */
 import type { BlobStore } from "../ports.ts";
-import { ImageError } from "./errors.ts";
+import { ImageError, storeFailure } from "./errors.ts";
 import { imageFileName, imageKeys, imageTargets, isImageFileName } from "./keys.ts";
 import { assertComplete, probeImage } from "./probe.ts";
 import type { ImageSettings } from "./settings.ts";
 import type { RenderJpegs } from "./thumbnail.ts";
 
-export { ImageError, type ImageErrorKind } from "./errors.ts";
+export { ImageError, ImageStoreError, type ImageErrorKind } from "./errors.ts";
 
 export const JPEG_CONTENT_TYPE = "image/jpeg";
 
@@ -37,14 +37,20 @@ export async function findStoredImage(url: string, settings: ImageSettings, stor
 /** `findStoredImage` for an image whose file name is known. */
 export async function storedAlready(fileName: string, settings: ImageSettings, store: BlobStore): Promise<StoredImage | undefined> {
   const keys = imageKeys(fileName, settings);
-  const present = await Promise.all(keys.map((key) => store.exists(key)));
+  let present: boolean[];
+  try {
+    present = await Promise.all(keys.map((key) => store.exists(key)));
+  } catch (e) {
+    throw storeFailure(e);
+  }
   return present.every(Boolean) ? { fileName, keys, written: [] } : undefined;
 }
 
 /**
  * Converts the image downloaded from `url` to JPEG (plus thumbnails) and writes its files. Does nothing when
  * they are all there already. Throws ImageError (`too_large`, `too_many_pixels`, `unsupported_format`,
- * `corrupt`) having written nothing; a failing store is rethrown after removing what this call had written.
+ * `corrupt`) having written nothing; a failing store throws ImageStoreError after removing what this call had
+ * written.
  * `render` may take `bytes` over (see `RenderJpegs`).
  */
 export async function storeImage(bytes: Uint8Array, url: string, settings: ImageSettings, store: BlobStore, render: RenderJpegs): Promise<StoredImage> {
@@ -87,7 +93,7 @@ export async function writeImage(bytes: Uint8Array, fileName: string, settings: 
   } catch (e) {
     // Half an image would pass for stored in no format, but would be an orphan until `images verify --fix`.
     await Promise.allSettled(written.map((key) => store.delete(key)));
-    throw e;
+    throw storeFailure(e);
   }
   return { fileName, keys: targets.map((t) => t.key), written };
 }

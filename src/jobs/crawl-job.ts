@@ -5,8 +5,10 @@
  * items through the pipeline and its stats.
  */
 import { crawl, type CrawlProgress, type ValidatorCache } from "../crawl/crawler.ts";
+import { runLimits } from "../crawl/page-step.ts";
 import { ItemPipeline } from "../crawl/pipeline.ts";
 import { planMainPages } from "../crawl/planner.ts";
+import { MemoryRunState } from "../crawl/run-state.ts";
 import { UnsupportedRequestError } from "../crawl/request.ts";
 import type { Database } from "../db/connect.ts";
 import { jobById } from "../db/jobs.ts";
@@ -14,11 +16,12 @@ import { saveValidators, sourceValidators, type PageValidator } from "../db/vali
 import type { ProcessorEnv } from "../expressions/processors.ts";
 import type { Fetcher } from "../fetch/fetcher.ts";
 import { ImageDownloads, type ImageDeps } from "../images/downloads.ts";
+import { checkImageStore } from "../images/store-check.ts";
 import { emptyCrawlStats, type CrawlJobStats } from "../model/job-stats.ts";
 import type { RunOptions } from "../model/run-options.ts";
 import type { Clock } from "../ports.ts";
 import { refuseUnrunnable, type CrawlDefinitions } from "./definitions.ts";
-import { claimRun, finishing, queueJob, type JobRow, type JobRun, type Sleep } from "./lifecycle.ts";
+import { claimRun, finishing, queueJob, type JobRow, type JobRun, type Sleep, type StopReason } from "./lifecycle.ts";
 import { JobLog, type JobLogOptions } from "./log.ts";
 
 export interface CrawlJobDeps {
@@ -40,6 +43,7 @@ export interface CrawlJobDeps {
 /** A crawl by hand (or from the CLI): refused before any job exists when it cannot run, else queued and run now. */
 export async function runCrawlJob(deps: CrawlJobDeps, defs: CrawlDefinitions, options: RunOptions, run: { scheduled: boolean; updateSchedule: boolean }, signal: AbortSignal): Promise<JobRow> {
   refuseCrawl(defs, options, run.scheduled);
+  await refuseUnwritableImages(deps, defs, options);
   const job = await queueJob(
     deps.database,
     { kind: "crawl", source_id: defs.sourceId, scraper_id: defs.scraperId, dry_run: options.dry_run, update_schedule: run.updateSchedule, params: { ...options } },
@@ -55,6 +59,16 @@ export async function runCrawlJob(deps: CrawlJobDeps, defs: CrawlDefinitions, op
 export function refuseCrawl(defs: CrawlDefinitions, options: RunOptions, scheduled: boolean): void {
   refuseUnrunnable(defs, scheduled);
   planMainPages(defs.scraperBody, options.url ?? defs.url, options);
+}
+
+/**
+ * A crawl that would store images needs a store it can write (SPEC.md §4): else it is refused before it starts,
+ * naming the store and the reason (ImageStoreError), rather than "succeeding" without its images.
+ */
+export async function refuseUnwritableImages(deps: Pick<CrawlJobDeps, "images">, defs: CrawlDefinitions, options: RunOptions): Promise<void> {
+  if (!deps.images || options.dry_run) return;
+  if (!defs.classBody.attrs.some((a) => a.attr_type === "I" && a.save_to_db)) return;
+  await checkImageStore(deps.images.store);
 }
 
 /** Runs the crawl of a claimed job and finishes it; the refusals of {@link refuseCrawl} are the caller's. */
@@ -78,8 +92,10 @@ export async function crawlJob(deps: CrawlJobDeps, defs: CrawlDefinitions, optio
       checkersRunnable: defs.scraperStatus === "ACTIVE" && defs.scraperBody.checkers.length > 0,
       firstCheckMinutes: defs.classBody.checker_scheduler_conf.MIN_TIME,
       ...(deps.images && !options.dry_run ? { images: new ImageDownloads({ ...deps.images, fetcher: deps.fetcher }, run.signal) } : {}),
+      signal: run.signal,
     },
   );
+  const state = new MemoryRunState(runLimits(defs.scraperBody, options));
 
   let status: "succeeded" | "failed" | "cancelled" = "failed";
   let error: string | null = null;
@@ -91,11 +107,14 @@ export async function crawlJob(deps: CrawlJobDeps, defs: CrawlDefinitions, optio
       options,
       deps.fetcher,
       deps.env,
-      { item: (item) => pipeline.add(item), log: log.log, ...(deps.onProgress ? { progress: deps.onProgress } : {}), ...(validators ? { validators } : {}) },
+      { item: (item) => pipeline.add(item), log: log.log, state, ...(deps.onProgress ? { progress: deps.onProgress } : {}), ...(validators ? { validators } : {}) },
       run.signal,
     );
     await pipeline.flush();
-    stats = { ...crawled, items: pipeline.counts };
+    // Items whose detail pages were not read are not stored (run-state.ts); they are read again next run.
+    const unread = await state.unread();
+    if (unread > 0) pipeline.counts.dropped[unreadReason(run.signal.aborted ? run.stopReason : undefined)] = unread;
+    stats = { ...crawled, errors: addCounts(crawled.errors, pipeline.errors()), items: pipeline.counts };
     const mainPages = crawled.pages.main + crawled.pages.not_modified;
     if (run.signal.aborted) {
       status = "cancelled";
@@ -115,6 +134,19 @@ export async function crawlJob(deps: CrawlJobDeps, defs: CrawlDefinitions, optio
   log.log(status === "succeeded" ? "INFO" : "ERROR", `crawl ${status}${error ? `: ${error}` : ""}`);
   await log.flush();
   return run.finish(status, stats, error);
+}
+
+/** Why items were left unread: the run stopped (how), or a failure outside the page steps lost their pages. */
+function unreadReason(stop: StopReason | undefined): string {
+  if (stop === "lease lost") return "lease lost before its detail pages were read";
+  if (stop) return "cancelled before its detail pages were read";
+  return "detail pages never read (internal error)";
+}
+
+function addCounts(a: Record<string, number>, b: Record<string, number>): Record<string, number> {
+  const sum = { ...a };
+  for (const [kind, n] of Object.entries(b)) sum[kind] = (sum[kind] ?? 0) + n;
+  return sum;
 }
 
 /** The last run's validators, and the ones this run learnt (stored at its end). */

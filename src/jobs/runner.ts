@@ -9,7 +9,7 @@ import { checkJobStats, crawlJobStats } from "../model/job-stats.ts";
 import { runOptionsSchema } from "../model/run-options.ts";
 import { moveRuntime } from "../schedule/move.ts";
 import { checkJob, checkTarget, type CheckJobDeps } from "./check-job.ts";
-import { crawlJob, refuseCrawl, type CrawlJobDeps } from "./crawl-job.ts";
+import { crawlJob, refuseCrawl, refuseUnwritableImages, type CrawlJobDeps } from "./crawl-job.ts";
 import { storedDefinitions } from "./definitions.ts";
 import { claimRun, type JobRow, type JobRun } from "./lifecycle.ts";
 
@@ -42,6 +42,7 @@ async function runClaimed(deps: RunnerDeps, run: JobRun): Promise<JobRow> {
     const defs = await storedDefinitions(deps.database, job.source_id);
     const options = runOptionsSchema.parse(job.params);
     refuseCrawl(defs, options, job.update_schedule);
+    await refuseUnwritableImages(deps, defs, options);
     return crawlJob(deps, defs, options, run);
   }
   if (job.item_id === null) throw new NotFoundError("its item was deleted");

@@ -50,6 +50,7 @@ function later(state: MemoryRunState): RunState {
     detailPageRead: (slot, tally, result) => defer(() => state.detailPageRead(slot, tally, result)),
     count: (tally) => defer(() => state.count(tally)),
     stats: () => defer(() => state.stats()),
+    unread: () => defer(() => state.unread()),
   };
 }
 

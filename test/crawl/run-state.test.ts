@@ -97,4 +97,31 @@ describe("items and their detail pages", () => {
     state.count({ error: "internal" });
     expect(state.stats()).toEqual({ pages: { main: 1, follow: 0, detail: 0, not_modified: 1, failed: 1, duplicate: 0 }, items_read: 0, pages_without_items: 0, errors: { timeout: 1, internal: 1 } });
   });
+
+  test("a run that stopped: items waiting for a page it did not read are never complete, and counted unread", () => {
+    const state = new MemoryRunState(none);
+    const second: DetailNeed = { ...need("q"), pageType: "DP2", key: "DP2 q" };
+    const first = state.listPageRead({ page: "main" }, [item("plain"), item("a", [need("p"), second]), item("b", [need("p")]), item("c", [need("r")])]);
+    expect(first.complete.map((i) => i.values.title)).toEqual(["plain"]);
+    expect(state.unread()).toBe(3);
+    // c's page was read before the stop: c is complete.
+    expect(state.detailPageRead(need("r").key, { page: "detail" }, { values: { v: "r" } }).complete.map((i) => i.values.title)).toEqual(["c"]);
+    // The stop: a's and b's shared page was not read; a's other page answers anyway, which does not complete a.
+    expect(state.detailPageRead(need("p").key, { page: "failed" }, { stopped: true }).complete).toEqual([]);
+    expect(state.detailPageRead("DP2 q", { page: "detail" }, { values: { w: "q" } }).complete).toEqual([]);
+    expect(state.unread()).toBe(2);
+    // The stopped page is forgotten: an item read after it asks for it again rather than taking it as read.
+    const late = state.listPageRead({}, [item("d", [need("p")])]);
+    expect(late.complete).toEqual([]);
+    expect(late.details.map((d) => d.slot)).toEqual([need("p").key]);
+    expect(state.unread()).toBe(3);
+  });
+
+  test("a page that failed for good is a result: its items are complete (and not unread)", () => {
+    const state = new MemoryRunState(none);
+    state.listPageRead({}, [item("a", [need("p")])]);
+    const [done] = state.detailPageRead(need("p").key, { page: "failed", error: "http_500" }, { error: "HTTP 500" }).complete;
+    expect(done).toMatchObject({ values: { title: "a" }, detailErrors: ["DP1 http://x.test/p: HTTP 500"] });
+    expect(state.unread()).toBe(0);
+  });
 });
