@@ -1,7 +1,8 @@
 /**
  * What every command that runs jobs (crawl, check, tick, serve, demo) builds from its flags: one fetcher shared by
  * the process's jobs (so per-host politeness holds across them), the image store with photon on worker threads,
- * logging. `close()` stops the image threads.
+ * logging, the job webhook, and a heartbeat of a second (a run publishes its stats and learns of a cancel from
+ * any process within about that). `close()` waits for the webhooks and stops the image threads.
  */
 import { Fetcher } from "../src/fetch/fetcher.ts";
 import { levelAtLeast, type LogSink } from "../src/jobs/log.ts";
@@ -12,11 +13,17 @@ import type { FlagValues } from "./args.ts";
 import type { Context } from "./command.ts";
 import { ImageWorkers } from "./image-workers.ts";
 import { collectAfterImages } from "./memory.ts";
+import { RUNNER_ID } from "./runner-id.ts";
 import { FETCH_FLAGS, fetchSettings, IMAGE_FLAGS, imageSettings, LOG_FLAGS, logSettings } from "./settings.ts";
+import { WEBHOOK_FLAGS, WebhookDeliveries, webhookSettings } from "./webhooks.ts";
 
-export const JOB_FLAGS = { ...FETCH_FLAGS, ...IMAGE_FLAGS, ...LOG_FLAGS } as const;
+export const JOB_FLAGS = { ...FETCH_FLAGS, ...IMAGE_FLAGS, ...LOG_FLAGS, ...WEBHOOK_FLAGS } as const;
+
+/** The binary's heartbeat: one small UPDATE a second per running job, in exchange for a prompt cancel and live stats. */
+export const BINARY_HEARTBEAT_MS = 1000;
 
 export interface JobDeps extends RunnerDeps {
+  webhooks: WebhookDeliveries;
   close(): Promise<void>;
 }
 
@@ -25,8 +32,13 @@ export function runnerDeps(ctx: Context, flags: FlagValues<typeof JOB_FLAGS>, da
   const store = ctx.blobStore();
   // Photon on worker threads, started by the first image to store.
   const renderer = new ImageWorkers();
+  const webhooks = new WebhookDeliveries(database, webhookSettings(flags.webhook, ctx.env), sink);
   return {
     database,
+    heartbeatMs: BINARY_HEARTBEAT_MS,
+    runner: RUNNER_ID,
+    onFinished: webhooks.deliver,
+    webhooks,
     fetcher: new Fetcher(fetchSettings(flags, ctx.env)),
     clock: systemClock,
     env: { timeZone: logs.timeZone, now: () => new Date() },
@@ -41,7 +53,10 @@ export function runnerDeps(ctx: Context, flags: FlagValues<typeof JOB_FLAGS>, da
       },
     },
     store,
-    close: () => renderer.close(),
+    close: async () => {
+      await webhooks.drain();
+      await renderer.close();
+    },
   };
 }
 

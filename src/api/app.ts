@@ -16,6 +16,8 @@ import type { ApiDeps, ApiEnv } from "./deps.ts";
 import { errorResponse, notFound, onError } from "./errors.ts";
 import { bundleRoutes } from "./bundles.ts";
 import { healthRoutes } from "./health-routes.ts";
+import { itemJobRoutes, sourceJobRoutes } from "./job-triggers.ts";
+import { jobRoutes } from "./jobs.ts";
 import { documentRoutes } from "./openapi.ts";
 import { rateLimit } from "./rate-limit.ts";
 
@@ -40,7 +42,12 @@ export function createApp(deps: ApiDeps) {
   app.onError(onError);
   app.notFound(notFound);
 
-  const api = app.route("/api/health", healthRoutes).route("/api", bundleRoutes);
+  const api = app
+    .route("/api/health", healthRoutes)
+    .route("/api", bundleRoutes)
+    .route("/api/jobs", jobRoutes)
+    .route("/api/sources", sourceJobRoutes)
+    .route("/api/items", itemJobRoutes);
   // Last: the document describes every route mounted before it.
   return api.route("/api", documentRoutes(api));
 }

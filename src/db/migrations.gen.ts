@@ -44,5 +44,17 @@ export const MIGRATIONS: readonly Migration[] = [
     "sql": [
       "ALTER TABLE `jobs` ADD `attempt` integer DEFAULT 0 NOT NULL;"
     ]
+  },
+  {
+    "tag": "0002_jobs_api",
+    "folderMillis": 1796406729451,
+    "hash": "fd5462e113399471eeae6b6a86721850dde9366c5cfadf00ab16b7f2119e12da",
+    "sql": [
+      "ALTER TABLE `items` ADD `last_seen_at` integer;",
+      "CREATE INDEX `items_last_seen` ON `items` (`last_seen_at`);",
+      "ALTER TABLE `jobs` ADD `runner` text;",
+      "CREATE INDEX `jobs_source` ON `jobs` (`source_id`,`id`);",
+      "-- Items stored before last_seen_at existed were last seen, at the latest, when they were last written.\nUPDATE `items` SET `last_seen_at` = `updated_at` WHERE `last_seen_at` IS NULL;"
+    ]
   }
 ];

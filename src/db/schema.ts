@@ -78,8 +78,13 @@ export const items = sqliteTable(
     data: text("data", { mode: "json" }).$type<Record<string, unknown>>().notNull(),
     created_at: createdAt(),
     updated_at: updatedAt(),
+    /**
+     * When a crawl last read the item (new, changed or not): `cleanup --days N` deletes items no crawl has seen
+     * for N days. Null (a row written by something else than the pipeline) is never cleaned up.
+     */
+    last_seen_at: integer("last_seen_at", { mode: "timestamp_ms" }).$defaultFn(() => new Date()),
   },
-  (t) => [index("items_source").on(t.source_id), index("items_class").on(t.class_id)],
+  (t) => [index("items_source").on(t.source_id), index("items_class").on(t.class_id), index("items_last_seen").on(t.last_seen_at)],
 );
 
 /**
@@ -150,6 +155,11 @@ export const jobs = sqliteTable(
      * still running under the attempt it claimed, so a run that lost its lease never writes over the new state.
      */
     attempt: integer("attempt").notNull().default(0),
+    /**
+     * Which process holds the run (`host:pid:boot`, set by the claim): a binary starting on the same host marks
+     * the running jobs of a process that is gone failed at once, instead of waiting for their lease to run out.
+     */
+    runner: text("runner"),
   },
   (t) => [
     // Two runs of one source never overlap: the database refuses the second, whatever process asks.
@@ -159,6 +169,8 @@ export const jobs = sqliteTable(
     uniqueIndex("jobs_one_check_per_item").on(t.item_id).where(sql`kind = 'check' AND status IN ('queued', 'running')`),
     index("jobs_active").on(t.status, t.heartbeat_at).where(sql`status IN ('queued', 'running')`),
     index("jobs_created").on(t.created_at),
+    // `jobs --source S` and `GET /api/jobs?source=S`, newest first.
+    index("jobs_source").on(t.source_id, t.id),
   ],
 );
 
