@@ -1,7 +1,9 @@
 /**
  * What every command that runs jobs (crawl, check, tick, serve, demo) builds from its flags: one fetcher shared by
  * the process's jobs (so per-host politeness holds across them), the pages' parsing and extraction on threads with
- * a time limit each, the image store with photon on worker threads, logging. `close()` stops the threads.
+ * a time limit each, the image store with photon on worker threads, logging, the job webhook, and a heartbeat of a
+ * second (a run publishes its stats and learns of a cancel from any process within about that). `close()` waits
+ * for the webhooks and stops the threads.
  */
 import { Fetcher } from "../src/fetch/fetcher.ts";
 import { levelAtLeast, type LogSink } from "../src/jobs/log.ts";
@@ -12,12 +14,18 @@ import type { FlagValues } from "./args.ts";
 import type { Context } from "./command.ts";
 import { ImageWorkers } from "./image-workers.ts";
 import { collectAfterImages } from "./memory.ts";
+import { RUNNER_ID } from "./runner-id.ts";
 import { FETCH_FLAGS, fetchSettings, IMAGE_FLAGS, imageSettings, LOG_FLAGS, logSettings, PAGE_FLAGS } from "./settings.ts";
 import { ExtractWorkers } from "./extract-workers.ts";
+import { WEBHOOK_FLAGS, WebhookDeliveries, webhookSettings } from "./webhooks.ts";
 
-export const JOB_FLAGS = { ...FETCH_FLAGS, ...PAGE_FLAGS, ...IMAGE_FLAGS, ...LOG_FLAGS } as const;
+export const JOB_FLAGS = { ...FETCH_FLAGS, ...PAGE_FLAGS, ...IMAGE_FLAGS, ...LOG_FLAGS, ...WEBHOOK_FLAGS } as const;
+
+/** The binary's heartbeat: one small UPDATE a second per running job, in exchange for a prompt cancel and live stats. */
+export const BINARY_HEARTBEAT_MS = 1000;
 
 export interface JobDeps extends RunnerDeps {
+  webhooks: WebhookDeliveries;
   close(): Promise<void>;
 }
 
@@ -31,8 +39,13 @@ export function runnerDeps(ctx: Context, flags: FlagValues<typeof JOB_FLAGS>, da
     ...(flags["extract-threads"] !== undefined ? { size: flags["extract-threads"] } : {}),
     ...(flags["page-timeout-ms"] !== undefined ? { pageTimeoutMs: flags["page-timeout-ms"] } : {}),
   });
+  const webhooks = new WebhookDeliveries(database, webhookSettings(flags.webhook, ctx.env), sink);
   return {
     database,
+    heartbeatMs: BINARY_HEARTBEAT_MS,
+    runner: RUNNER_ID,
+    onFinished: webhooks.deliver,
+    webhooks,
     fetcher: new Fetcher(fetchSettings(flags, ctx.env)),
     clock: systemClock,
     env: { timeZone: logs.timeZone, now: () => new Date() },
@@ -49,6 +62,7 @@ export function runnerDeps(ctx: Context, flags: FlagValues<typeof JOB_FLAGS>, da
     readers,
     store,
     close: async () => {
+      await webhooks.drain();
       await Promise.all([renderer.close(), readers.close()]);
     },
   };

@@ -11,12 +11,14 @@ import checkLastDeletesCommand from "./commands/check-last-deletes.ts";
 import checkLastSavesCommand from "./commands/check-last-saves.ts";
 import checkCommand from "./commands/check.ts";
 import checkerTestCommand from "./commands/checker-test.ts";
+import cleanupCommand from "./commands/cleanup.ts";
 import crawlCommand from "./commands/crawl.ts";
 import demoCommand from "./commands/demo.ts";
 import exportCommand from "./commands/export.ts";
 import imagesCommand from "./commands/images.ts";
 import importCommand from "./commands/import.ts";
 import itemsCommand from "./commands/items.ts";
+import jobsCommand from "./commands/jobs.ts";
 import migrateCommand from "./commands/migrate.ts";
 import runCheckerTestsCommand from "./commands/run-checker-tests.ts";
 import schemaCommand from "./commands/schema.ts";
@@ -26,7 +28,7 @@ import tickCommand from "./commands/tick.ts";
 import { connectDatabase, DEFAULT_DB_URL } from "./database.ts";
 import { DEFAULT_IMAGES_DIR, FsBlobStore } from "./fs-blob-store.ts";
 
-const COMMANDS: Command<FlagSpecs>[] = [demoCommand, serveCommand, crawlCommand, checkCommand, checkerTestCommand, runCheckerTestsCommand, checkLastSavesCommand, checkLastDeletesCommand, sourcesCommand, itemsCommand, tickCommand, importCommand, exportCommand, imagesCommand, schemaCommand, migrateCommand] as Command<FlagSpecs>[];
+const COMMANDS: Command<FlagSpecs>[] = [demoCommand, serveCommand, crawlCommand, checkCommand, checkerTestCommand, runCheckerTestsCommand, checkLastSavesCommand, checkLastDeletesCommand, sourcesCommand, jobsCommand, itemsCommand, cleanupCommand, tickCommand, importCommand, exportCommand, imagesCommand, schemaCommand, migrateCommand] as Command<FlagSpecs>[];
 
 function mainHelp(): string {
   const width = Math.max(...COMMANDS.map((c) => `${c.name} ${c.args}`.length));

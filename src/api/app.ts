@@ -20,6 +20,8 @@ import { healthRoutes } from "./health-routes.ts";
 import { itemRoutes } from "./items.ts";
 import { logMarkerRoutes, logRoutes } from "./logs.ts";
 import { PageCache } from "./lists.ts";
+import { itemJobRoutes, sourceJobRoutes } from "./job-triggers.ts";
+import { jobRoutes } from "./jobs.ts";
 import { documentRoutes } from "./openapi.ts";
 import { rateLimit } from "./rate-limit.ts";
 import { scraperRoutes } from "./scrapers.ts";
@@ -58,7 +60,10 @@ export function createApp(deps: ApiDeps) {
     .route("/api/logs", logRoutes)
     .route("/api/log-markers", logMarkerRoutes)
     .route("/api/stats", statsRoutes)
-    .route("/api", bundleRoutes);
+    .route("/api", bundleRoutes)
+    .route("/api/jobs", jobRoutes)
+    .route("/api/sources", sourceJobRoutes)
+    .route("/api/items", itemJobRoutes);
   // Last: the document describes every route mounted before it.
   return api.route("/api", documentRoutes(api));
 }

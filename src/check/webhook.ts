@@ -33,60 +33,85 @@ export interface WebhookPayload extends Alert {
  */
 export function webhookNotifier(url: string, fetchFn?: WebhookFetch, options: WebhookOptions = {}): Notifier {
   const target = parseHookUrl(url);
-  // Called detached: workerd's fetch throws "Illegal invocation" when called as a method of another object.
-  const send: WebhookFetch = fetchFn ?? ((input, init) => globalThis.fetch(input, init));
-  const timeoutMs = options.timeoutMs ?? WEBHOOK_TIMEOUT_MS;
   const now = options.now ?? (() => new Date());
-  const shown = displayUrl(target);
   return {
     async notify(alert: Alert): Promise<void> {
       const payload: WebhookPayload = { type: alert.type, subject: alert.subject, failures: alert.failures, sent_at: now().toISOString() };
-      const controller = new AbortController();
-      let timedOut = false;
-      const timer = setTimeout(() => {
-        timedOut = true;
-        controller.abort(new Error("timeout"));
-      }, timeoutMs);
-      try {
-        let response: Response;
-        try {
-          response = await send(target.href, {
-            method: "POST",
-            headers: { "content-type": "application/json", "user-agent": `dscraper/${VERSION}`, accept: "*/*" },
-            body: JSON.stringify(payload),
-            // A 301/302 would turn the POST into a body-less GET that may well answer 200: the alert would be
-            // lost while looking delivered. A redirect is reported instead, so the user configures the final URL.
-            redirect: "manual",
-            signal: controller.signal,
-          });
-        } catch (e) {
-          if (timedOut) throw new UnavailableError(`webhook ${shown}: no answer within ${timeoutMs} ms`, { cause: e });
-          throw new UnavailableError(`webhook ${shown} could not be reached: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
-        }
-        // The answer's body means nothing to us; cancelling frees the connection.
-        response.body?.cancel().catch(() => {});
-        if (response.status < 200 || response.status > 299) {
-          const why = response.status >= 300 && response.status < 400 ? " (redirects are not followed: give the final URL)" : "";
-          throw new UnavailableError(`webhook ${shown} answered HTTP ${response.status}${why}`);
-        }
-      } finally {
-        clearTimeout(timer);
-      }
+      await postWebhook(target, JSON.stringify(payload), {}, { ...(fetchFn ? { fetch: fetchFn } : {}), ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}) });
     },
   };
 }
 
-function parseHookUrl(url: string): URL {
+/** A webhook that did not take a POST: no answer (`status` undefined), or a status other than 2xx. */
+export class WebhookError extends UnavailableError {
+  constructor(
+    message: string,
+    readonly status: number | undefined,
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+    this.name = "WebhookError";
+  }
+}
+
+/**
+ * POSTs a JSON `body` to a webhook; rejects with a {@link WebhookError} naming the hook (its secret-bearing parts
+ * left out) and what went wrong: no answer, timeout, non-2xx status.
+ */
+export async function postWebhook(target: URL, body: string, headers: Record<string, string>, options: { fetch?: WebhookFetch; timeoutMs?: number } = {}): Promise<void> {
+  // Called detached: workerd's fetch throws "Illegal invocation" when called as a method of another object.
+  const send: WebhookFetch = options.fetch ?? ((input, init) => globalThis.fetch(input, init));
+  const timeoutMs = options.timeoutMs ?? WEBHOOK_TIMEOUT_MS;
+  const shown = displayUrl(target);
+  const controller = new AbortController();
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    controller.abort(new Error("timeout"));
+  }, timeoutMs);
+  try {
+    let response: Response;
+    try {
+      response = await send(target.href, {
+        method: "POST",
+        headers: { "content-type": "application/json", "user-agent": `dscraper/${VERSION}`, accept: "*/*", ...headers },
+        body,
+        // A 301/302 would turn the POST into a body-less GET that may well answer 200: the alert would be
+        // lost while looking delivered. A redirect is reported instead, so the user configures the final URL.
+        redirect: "manual",
+        signal: controller.signal,
+      });
+    } catch (e) {
+      if (timedOut) throw new WebhookError(`webhook ${shown}: no answer within ${timeoutMs} ms`, undefined, { cause: e });
+      throw new WebhookError(`webhook ${shown} could not be reached: ${e instanceof Error ? e.message : String(e)}`, undefined, { cause: e });
+    }
+    // The answer's body means nothing to us; cancelling frees the connection.
+    response.body?.cancel().catch(() => {});
+    if (response.status < 200 || response.status > 299) {
+      const why = response.status >= 300 && response.status < 400 ? " (redirects are not followed: give the final URL)" : "";
+      throw new WebhookError(`webhook ${shown} answered HTTP ${response.status}${why}`, response.status);
+    }
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** A webhook URL, checked: an absolute http(s) URL. `field` names the setting in the error. */
+export function parseWebhookUrl(url: string, field: string): URL {
   let parsed: URL;
   try {
     parsed = new URL(url);
   } catch {
-    throw new ValidationError([{ path: "notify", message: `webhook URL "${url}" is not a valid URL (expected http://… or https://…)` }]);
+    throw new ValidationError([{ path: field, message: `webhook URL "${url}" is not a valid URL (expected http://… or https://…)` }]);
   }
   if (parsed.protocol !== "http:" && parsed.protocol !== "https:") {
-    throw new ValidationError([{ path: "notify", message: `webhook URL "${url}" must be http:// or https://, not ${parsed.protocol}` }]);
+    throw new ValidationError([{ path: field, message: `webhook URL "${url}" must be http:// or https://, not ${parsed.protocol}` }]);
   }
   return parsed;
+}
+
+function parseHookUrl(url: string): URL {
+  return parseWebhookUrl(url, "notify");
 }
 
 /**

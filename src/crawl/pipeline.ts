@@ -4,7 +4,8 @@
  * get their missing values filled in and their changed STANDARD_UPDATE values written (`known-item.ts`), an image
  * missing from the store fetched now; new items get their images (only now, once they are known to be stored) and
  * are saved with their checker runtime, in batched transactions. A dry run reads what is stored (to tell new from
- * known) but writes nothing and downloads no image.
+ * known) but writes nothing and downloads no image. Every item read again moves its `last_seen_at` in the same
+ * batch (the unchanged ones by one more statement), which `cleanup` reads.
  */
 import type { Attr } from "../model/attr.ts";
 import type { ScrapedClassBody } from "../model/scraped-class.ts";
@@ -136,7 +137,7 @@ export class ItemPipeline {
       if (existing) again.push({ item, existing });
       else fresh.push(item);
     }
-    const updates = await this.refresh(again);
+    const { updates, seen } = await this.refresh(again);
     const saved = await this.admit(fresh);
     const { classId, sourceId, scraperId } = this.target;
     if (this.options.dryRun || !this.database || classId === null || sourceId === null) return;
@@ -148,6 +149,7 @@ export class ItemPipeline {
         sourceId,
         updates,
         inserts: saved,
+        seen,
         checkersRunnable: this.options.checkersRunnable,
         firstCheckAt: new Date(now.getTime() + this.options.firstCheckMinutes * 60_000),
         ...(this.counts.saved > 0 && scraperId !== null ? { savedBy: scraperId } : {}),
@@ -160,7 +162,8 @@ export class ItemPipeline {
    * Known items: what this read adds to what is stored (`known-item.ts`: missing values filled in, changed `T`
    * values written), images missing from the store fetched now. `updated` when anything changed, else `unchanged`.
    */
-  private async refresh(known: { item: Pending; existing: KnownItem }[]): Promise<ItemUpdate[]> {
+  private async refresh(known: { item: Pending; existing: KnownItem }[]): Promise<{ updates: ItemUpdate[]; seen: number[] }> {
+    const seen: number[] = [];
     const updates = await Promise.all(
       known.map(async ({ item, existing }): Promise<ItemUpdate | undefined> => {
         const stored = existing.data;
@@ -172,13 +175,14 @@ export class ItemPipeline {
         const { data, changed } = mergeRead(this.stored, stored, item.data);
         if (changed.length === 0) {
           this.counts.unchanged++;
+          seen.push(existing.id);
           return undefined;
         }
         this.counts.updated++;
         return { id: existing.id, data, imageKeys: item.imageKeys };
       }),
     );
-    return updates.filter((u) => u !== undefined);
+    return { updates: updates.filter((u) => u !== undefined), seen };
   }
 
   /**

@@ -57,6 +57,8 @@ export interface ItemWrites {
   updates: readonly ItemUpdate[];
   /** New items, saved with a checker runtime each. */
   inserts: readonly NewItem[];
+  /** Known items read again without a change: only their `last_seen_at` moves. */
+  seen?: readonly number[];
   /** Whether the new items' checker runtimes can come due (their scraper is ACTIVE and has checkers). */
   checkersRunnable: boolean;
   /** When the new items are first checked. */
@@ -72,8 +74,10 @@ export interface ItemWrites {
  */
 export async function saveItems(database: Database, writes: ItemWrites, now: Date): Promise<void> {
   const at = now.getTime();
-  const statements: InStatement[] = writes.updates.map((u) => ({ sql: "UPDATE items SET data = ?, updated_at = ? WHERE id = ?", args: [JSON.stringify(u.data), at, u.id] }));
+  const statements: InStatement[] = writes.updates.map((u) => ({ sql: "UPDATE items SET data = ?, updated_at = ?, last_seen_at = ? WHERE id = ?", args: [JSON.stringify(u.data), at, at, u.id] }));
   statements.push(...updatedImageRows(writes.updates));
+  const seen = writes.seen ?? [];
+  if (seen.length) statements.push({ sql: `UPDATE items SET last_seen_at = ? WHERE id IN (${seen.map(() => "?").join(", ")})`, args: [at, ...seen] });
   if (writes.inserts.length) statements.push(...insertStatements(writes, at));
   if (statements.length === 0) return;
   if (writes.savedBy !== undefined) statements.push({ sql: "UPDATE scrapers SET last_scraper_save = ? WHERE id = ?", args: [at, writes.savedBy] });
@@ -87,8 +91,8 @@ function insertStatements(writes: ItemWrites, at: number): InStatement[] {
   return [
     {
       // A unique key that appeared meanwhile (another run, a re-delivered message) is simply not inserted twice.
-      sql: `INSERT INTO items (class_id, source_id, unique_key, url, data, created_at, updated_at) VALUES ${fresh.map(() => "(?, ?, ?, ?, ?, ?, ?)").join(", ")} ON CONFLICT (unique_key) DO NOTHING`,
-      args: fresh.flatMap((p) => [writes.classId, writes.sourceId, p.key, p.url, JSON.stringify(p.data), at, at]),
+      sql: `INSERT INTO items (class_id, source_id, unique_key, url, data, created_at, updated_at, last_seen_at) VALUES ${fresh.map(() => "(?, ?, ?, ?, ?, ?, ?, ?)").join(", ")} ON CONFLICT (unique_key) DO NOTHING`,
+      args: fresh.flatMap((p) => [writes.classId, writes.sourceId, p.key, p.url, JSON.stringify(p.data), at, at, at]),
     },
     {
       sql: `INSERT INTO scheduler_runtimes (runtime_type, item_id, runnable, next_action_time, num_zero_actions, num_404) SELECT 'C', id, ?, ?, 0, 0 FROM items WHERE unique_key IN (${marks}) AND NOT EXISTS (SELECT 1 FROM scheduler_runtimes r WHERE r.item_id = items.id)`,

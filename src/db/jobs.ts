@@ -84,21 +84,27 @@ async function conflictFor(database: Database, job: NewJob): Promise<ConflictErr
   return new ConflictError(`${what} by job ${active.id} (${active.status} since ${since})`);
 }
 
-/** Queued → running under the next attempt; undefined when the job is not queued (taken, cancelled, expired). */
-export async function claimJob(database: Database, id: number, now: Date): Promise<JobRow | undefined> {
+/**
+ * Queued → running under the next attempt, held by `runner` (which process); undefined when the job is not queued
+ * (taken, cancelled, expired).
+ */
+export async function claimJob(database: Database, id: number, now: Date, runner: string | null = null): Promise<JobRow | undefined> {
   const [row] = await database.db
     .update(jobs)
-    .set({ status: "running", started_at: now, heartbeat_at: now, attempt: sql`${jobs.attempt} + 1` })
+    .set({ status: "running", started_at: now, heartbeat_at: now, attempt: sql`${jobs.attempt} + 1`, runner })
     .where(and(eq(jobs.id, id), eq(jobs.status, "queued")))
     .returning();
   return row;
 }
 
-/** Renews the lease; false when the run no longer holds it (cancelled, expired, or claimed by another attempt). */
-export async function renewLease(database: Database, lease: JobLease, now: Date): Promise<boolean> {
+/**
+ * Renews the lease, with the run's stats so far when given (what `GET /api/jobs/:id` shows of a running job); false
+ * when the run no longer holds it (cancelled, expired, or claimed by another attempt).
+ */
+export async function renewLease(database: Database, lease: JobLease, now: Date, stats?: JobStats): Promise<boolean> {
   const renewed = await database.db
     .update(jobs)
-    .set({ heartbeat_at: now })
+    .set(stats === undefined ? { heartbeat_at: now } : { heartbeat_at: now, stats })
     .where(held(lease))
     .returning({ id: jobs.id });
   return renewed.length === 1;
@@ -161,4 +167,28 @@ export async function renewQueuedLeases(database: Database, ids: readonly number
     .update(jobs)
     .set({ heartbeat_at: now })
     .where(and(inArray(jobs.id, [...ids]), eq(jobs.status, "queued")));
+}
+
+/** A running job and which process holds it (for a restart to find the runs of a process that is gone). */
+export interface RunningJob extends JobLease {
+  runner: string | null;
+}
+
+export async function runningJobs(database: Database): Promise<RunningJob[]> {
+  return database.db.select({ id: jobs.id, attempt: jobs.attempt, runner: jobs.runner }).from(jobs).where(eq(jobs.status, "running")).orderBy(jobs.id);
+}
+
+/**
+ * Marks a run whose process is gone failed with `error`, keeping the stats it last published; false when the run
+ * is no longer that attempt's (it finished or was taken meanwhile).
+ */
+export async function failAbandonedRun(database: Database, lease: JobLease, error: string, now: Date): Promise<boolean> {
+  const failed = await database.db.update(jobs).set({ status: "failed", error, finished_at: now }).where(held(lease)).returning({ id: jobs.id });
+  return failed.length === 1;
+}
+
+/** The ids of the queued jobs, oldest first. */
+export async function queuedJobIds(database: Database): Promise<number[]> {
+  const rows = await database.db.select({ id: jobs.id }).from(jobs).where(eq(jobs.status, "queued")).orderBy(jobs.id);
+  return rows.map((r) => r.id);
 }

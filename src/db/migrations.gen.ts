@@ -97,5 +97,17 @@ export const MIGRATIONS: readonly Migration[] = [
       "CREATE TRIGGER sources_uncounted AFTER DELETE ON sources BEGIN\n  DELETE FROM item_counts WHERE source_id = old.id;\nEND;",
       "CREATE TRIGGER classes_uncounted AFTER DELETE ON classes BEGIN\n  DELETE FROM item_counts WHERE class_id = old.id;\nEND;"
     ]
+  },
+  {
+    "tag": "0004_jobs_runner_last_seen",
+    "folderMillis": 1796409020813,
+    "hash": "fd5462e113399471eeae6b6a86721850dde9366c5cfadf00ab16b7f2119e12da",
+    "sql": [
+      "ALTER TABLE `items` ADD `last_seen_at` integer;",
+      "CREATE INDEX `items_last_seen` ON `items` (`last_seen_at`);",
+      "ALTER TABLE `jobs` ADD `runner` text;",
+      "CREATE INDEX `jobs_source` ON `jobs` (`source_id`,`id`);",
+      "-- Items stored before last_seen_at existed were last seen, at the latest, when they were last written.\nUPDATE `items` SET `last_seen_at` = `updated_at` WHERE `last_seen_at` IS NULL;"
+    ]
   }
 ];

@@ -78,10 +78,15 @@ export const items = sqliteTable(
     data: text("data", { mode: "json" }).$type<Record<string, unknown>>().notNull(),
     created_at: createdAt(),
     updated_at: updatedAt(),
+    /**
+     * When a crawl last read the item (new, changed or not): `cleanup --days N` deletes items no crawl has seen
+     * for N days. Null (a row written by something else than the pipeline) is never cleaned up.
+     */
+    last_seen_at: integer("last_seen_at", { mode: "timestamp_ms" }).$defaultFn(() => new Date()),
   },
   // Lists go newest first (created_at DESC, then id DESC): each index ends in the rowid (the id), so SQLite reads
   // a page of any of them backwards without sorting, whatever the table's size. They also serve the foreign keys.
-  (t) => [index("items_newest").on(t.created_at), index("items_source_newest").on(t.source_id, t.created_at), index("items_class_newest").on(t.class_id, t.created_at)],
+  (t) => [index("items_newest").on(t.created_at), index("items_source_newest").on(t.source_id, t.created_at), index("items_class_newest").on(t.class_id, t.created_at), index("items_last_seen").on(t.last_seen_at)],
 );
 
 /**
@@ -178,6 +183,11 @@ export const jobs = sqliteTable(
      * still running under the attempt it claimed, so a run that lost its lease never writes over the new state.
      */
     attempt: integer("attempt").notNull().default(0),
+    /**
+     * Which process holds the run (`host:pid:boot`, set by the claim): a binary starting on the same host marks
+     * the running jobs of a process that is gone failed at once, instead of waiting for their lease to run out.
+     */
+    runner: text("runner"),
   },
   (t) => [
     // Two runs of one source never overlap: the database refuses the second, whatever process asks.
@@ -190,6 +200,8 @@ export const jobs = sqliteTable(
     // The stats: jobs by status without reading the rows, and each source's last successful crawl.
     index("jobs_status").on(t.status),
     index("jobs_last_success").on(t.source_id, t.finished_at).where(sql`kind = 'crawl' AND status = 'succeeded' AND dry_run = 0`),
+    // `jobs --source S` and `GET /api/jobs?source=S`, newest first.
+    index("jobs_source").on(t.source_id, t.id),
   ],
 );
 

@@ -16,6 +16,10 @@ export interface CheckJobDeps extends ItemCheckDeps {
   log: Omit<JobLogOptions, "clock">;
   /** Between the lease's heartbeats (default a timer). */
   sleep?: Sleep;
+  heartbeatMs?: number;
+  runner?: string;
+  /** Told of each job this process ran once its final row is written (the webhook leaves from here); must not block. */
+  onFinished?(job: JobRow): void;
 }
 
 export interface CheckRun {
@@ -35,7 +39,9 @@ export async function runCheckJob(deps: CheckJobDeps, itemId: number, run: Check
   );
   const claimed = await claimRun(deps, job.id, signal);
   if (!claimed) return (await jobById(deps.database, job.id)) ?? job;
-  return finishing(claimed, () => checkJob(deps, target, claimed));
+  const finished = await finishing(claimed, () => checkJob(deps, target, claimed));
+  deps.onFinished?.(finished);
+  return finished;
 }
 
 /** The item with what checking it needs; refused (NotFoundError, ConflictError) when it cannot be checked. */

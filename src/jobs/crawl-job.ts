@@ -20,7 +20,7 @@ import { ImageDownloads, type ImageDeps } from "../images/downloads.ts";
 import { checkImageStore } from "../images/store-check.ts";
 import { emptyCrawlStats, type CrawlJobStats } from "../model/job-stats.ts";
 import type { RunOptions } from "../model/run-options.ts";
-import type { Clock } from "../ports.ts";
+import type { BlobStore, Clock } from "../ports.ts";
 import { refuseUnrunnable, type CrawlDefinitions } from "./definitions.ts";
 import { claimRun, finishing, queueJob, type JobRow, type JobRun, type Sleep, type StopReason } from "./lifecycle.ts";
 import { JobLog, type JobLogOptions } from "./log.ts";
@@ -31,6 +31,9 @@ export interface CrawlJobDeps {
   clock: Clock;
   /** Between the lease's heartbeats (default a timer). */
   sleep?: Sleep;
+  /** How often a run beats (lifecycle.ts); who runs it. */
+  heartbeatMs?: number;
+  runner?: string;
   env: ProcessorEnv;
   log: Omit<JobLogOptions, "clock">;
   /** Send conditional requests from the validators of the last run (off with `--no-cache`). */
@@ -41,12 +44,14 @@ export interface CrawlJobDeps {
   images?: Omit<ImageDeps, "fetcher">;
   /** Where pages are read, with a time limit each (the binary's threads); default on this thread. */
   readers?: PageReaders;
+  /** Told of each job this process ran once its final row is written (the webhook leaves from here); must not block. */
+  onFinished?(job: JobRow): void;
 }
 
 /** A crawl by hand (or from the CLI): refused before any job exists when it cannot run, else queued and run now. */
 export async function runCrawlJob(deps: CrawlJobDeps, defs: CrawlDefinitions, options: RunOptions, run: { scheduled: boolean; updateSchedule: boolean }, signal: AbortSignal): Promise<JobRow> {
   refuseCrawl(defs, options, run.scheduled);
-  await refuseUnwritableImages(deps, defs, options);
+  await refuseUnwritableImages(deps.images?.store, defs, options);
   const job = await queueJob(
     deps.database,
     { kind: "crawl", source_id: defs.sourceId, scraper_id: defs.scraperId, dry_run: options.dry_run, update_schedule: run.updateSchedule, params: { ...options } },
@@ -55,7 +60,9 @@ export async function runCrawlJob(deps: CrawlJobDeps, defs: CrawlDefinitions, op
   const claimed = await claimRun(deps, job.id, signal);
   // Cancelled or declared dead between the two statements: it is what it is now.
   if (!claimed) return (await jobById(deps.database, job.id)) ?? job;
-  return finishing(claimed, () => crawlJob(deps, defs, options, claimed));
+  const finished = await finishing(claimed, () => crawlJob(deps, defs, options, claimed));
+  deps.onFinished?.(finished);
+  return finished;
 }
 
 /** What makes a crawl impossible before it starts: its scraper may not run, or the page window does not fit. */
@@ -68,10 +75,10 @@ export function refuseCrawl(defs: CrawlDefinitions, options: RunOptions, schedul
  * A crawl that would store images needs a store it can write (SPEC.md §4): else it is refused before it starts,
  * naming the store and the reason (ImageStoreError), rather than "succeeding" without its images.
  */
-export async function refuseUnwritableImages(deps: Pick<CrawlJobDeps, "images">, defs: CrawlDefinitions, options: RunOptions): Promise<void> {
-  if (!deps.images || options.dry_run) return;
+export async function refuseUnwritableImages(store: BlobStore | undefined, defs: CrawlDefinitions, options: RunOptions): Promise<void> {
+  if (!store || options.dry_run) return;
   if (!defs.classBody.attrs.some((a) => a.attr_type === "I" && a.save_to_db)) return;
-  await checkImageStore(deps.images.store);
+  await checkImageStore(store);
 }
 
 /** Runs the crawl of a claimed job and finishes it; the refusals of {@link refuseCrawl} are the caller's. */
@@ -99,6 +106,11 @@ export async function crawlJob(deps: CrawlJobDeps, defs: CrawlDefinitions, optio
     },
   );
   const state = new MemoryRunState(runLimits(defs.scraperBody, options));
+  // Published with each heartbeat: what GET /api/jobs/:id and `dscraper jobs` show while the crawl runs.
+  run.liveStats = () => {
+    const read = state.stats();
+    return { ...read, errors: addCounts(read.errors, pipeline.errors()), items: structuredClone(pipeline.counts) };
+  };
 
   let status: "succeeded" | "failed" | "cancelled" = "failed";
   let error: string | null = null;

@@ -6,8 +6,9 @@
  *             ↘ cancel (from outside) / expire (lease ran out) ↙
  *
  * A claim turns a queued job into a running one under a new attempt number: the run's fencing token. The run
- * renews its lease every {@link HEARTBEAT_MS}; a job whose lease is older than {@link LEASE_MS} is dead, and the
- * next queue or tick marks it failed so that it no longer holds its source or item. Every write of the run after
+ * renews its lease every {@link HEARTBEAT_MS} (or faster), writing its stats so far with it; a job whose lease is
+ * older than {@link LEASE_MS} is dead, and the next queue or tick marks it failed so that it no longer holds its
+ * source or item. Every write of the run after
  * its claim is conditional on the row still being running under its attempt. So a run that lost its lease —
  * declared dead while it was only slow, or cancelled from outside — stops at its next heartbeat and never writes
  * its final status over the one it was given. It writes nothing, with one exception: a run cancelled from outside
@@ -33,7 +34,10 @@ import type { Clock } from "../ports.ts";
 
 export type { FinalJobStatus, JobRow, NewJob } from "../db/jobs.ts";
 
-/** A running job renews its lease this often… */
+/**
+ * A running job renews its lease this often by default (the Worker: each beat is a round trip to Turso); the binary
+ * beats faster (`LifecycleDeps.heartbeatMs`), which is how a cancel from another process is noticed within seconds.
+ */
 export const HEARTBEAT_MS = 10_000;
 /** …and one whose lease is older than this is dead (SPEC.md §4): it no longer blocks its source. */
 export const LEASE_MS = 60_000;
@@ -46,6 +50,10 @@ export interface LifecycleDeps {
   clock: Clock;
   /** Between heartbeats; default a timer. */
   sleep?: Sleep;
+  /** How often a run renews its lease, publishes its stats and learns whether it was cancelled (default {@link HEARTBEAT_MS}; at most that). */
+  heartbeatMs?: number;
+  /** Who runs the jobs this process claims (`jobs.runner`), so that a restart can tell its dead runs apart. */
+  runner?: string;
 }
 
 /** Marks jobs whose lease ran out as failed, so that a crashed run never locks its source for good. */
@@ -83,7 +91,7 @@ export class LeaseLostError extends Error {
  * meanwhile: someone else has dealt with it). The run's lease is renewed until it finishes.
  */
 export async function claimRun(deps: LifecycleDeps, jobId: number, signal: AbortSignal): Promise<JobRun | undefined> {
-  const job = await claimJob(deps.database, jobId, deps.clock.now());
+  const job = await claimJob(deps.database, jobId, deps.clock.now(), deps.runner ?? null);
   return job && new JobRun(deps, job, signal);
 }
 
@@ -131,17 +139,23 @@ export class JobRun {
   /** Called with a renewal's failure (the database could not be reached): the run goes on, the lease may expire. */
   onHeartbeatError: (error: unknown) => void = () => {};
 
+  /** The run's stats so far, written with each heartbeat: a running job's live stats. */
+  liveStats: (() => JobStats | Promise<JobStats>) | undefined;
+
   private async keepAlive(wait: Sleep): Promise<void> {
     const ended = this.ended.signal;
+    const every = Math.min(this.deps.heartbeatMs ?? HEARTBEAT_MS, HEARTBEAT_MS);
     while (!ended.aborted) {
       try {
-        await wait(HEARTBEAT_MS, ended);
+        await wait(every, ended);
       } catch {
         return;
       }
       if (ended.aborted) return;
       try {
-        if (await renewLease(this.deps.database, this.lease, this.deps.clock.now())) continue;
+        const stats = await this.liveStats?.();
+        if (ended.aborted) return;
+        if (await renewLease(this.deps.database, this.lease, this.deps.clock.now(), stats)) continue;
         const now = await jobById(this.deps.database, this.job.id);
         this.lost = now?.status === "cancelled" && now.attempt === this.job.attempt ? "cancelled" : "lease lost";
         if (!this.stop.signal.aborted) this.stop.abort(new LeaseLostError(this.job.id, this.lost));

@@ -32,6 +32,7 @@ export async function runQueuedJob(deps: RunnerDeps, jobId: number, signal: Abor
   } finally {
     if (job.update_schedule && !job.dry_run) await moveAfterRun(deps.database, job, finished !== undefined && runSucceeded(finished), deps.clock.now());
   }
+  if (finished) deps.onFinished?.(finished);
   return finished;
 }
 
@@ -42,7 +43,7 @@ async function runClaimed(deps: RunnerDeps, run: JobRun): Promise<JobRow> {
     const defs = await storedDefinitions(deps.database, job.source_id);
     const options = runOptionsSchema.parse(job.params);
     refuseCrawl(defs, options, job.update_schedule);
-    await refuseUnwritableImages(deps, defs, options);
+    await refuseUnwritableImages(deps.images?.store, defs, options);
     return crawlJob(deps, defs, options, run);
   }
   if (job.item_id === null) throw new NotFoundError("its item was deleted");

@@ -8,7 +8,7 @@ import { z } from "zod";
 import { checkProcessorContext, isBuiltinProcessor, usesStatic } from "../expressions/processors.ts";
 import type { Attr } from "./attr.ts";
 import { checkerSchema } from "./checker.ts";
-import { nameSchema, periodSchema, positiveIntOrNull } from "./common.ts";
+import { httpUrlSchema, nameSchema, periodSchema, positiveIntOrNull } from "./common.ts";
 import { scraperStatusSchema } from "./enums.ts";
 import { elemSchema, type Elem } from "./elem.ts";
 import { expressionProblem, regexProblem } from "./expressions.ts";
@@ -37,6 +37,11 @@ export const scraperBodySchema = z.strictObject({
   num_pages_follow: z.number().int("must be an integer").nonnegative("must not be negative").nullable().default(null),
   last_scraper_save_alert_period: periodSchema.default(""),
   last_checker_delete_alert_period: periodSchema.default(""),
+  /**
+   * Gets a signed JSON POST when one of the scraper's jobs ends (succeeded, failed or cancelled); null: the global
+   * `--webhook` / `DSCRAPER_WEBHOOK_URL`, if any.
+   */
+  webhook_url: httpUrlSchema.nullable().default(null),
   comments: z.string().default(""),
   page_types: z.array(pageTypeSchema),
   elems: z.array(elemSchema),

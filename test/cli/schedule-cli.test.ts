@@ -5,6 +5,7 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { ROOT, runCli } from "../support/cli.ts";
 import { html, startSite } from "../support/site.ts";
+import { startServe } from "../support/serve.ts";
 import { tempDir } from "../support/temp.ts";
 
 const site = startSite({
@@ -168,7 +169,7 @@ describe("dscraper serve", () => {
   test("ticks at start, runs the due crawl, and stops cleanly on SIGTERM", async () => {
     const cwd = project();
     await runCli(["import", "b.json"], { cwd });
-    const proc = Bun.spawn([process.execPath, join(ROOT, "cli/main.ts"), "serve", ...FAST], { cwd, stdout: "pipe", stderr: "pipe" });
+    const proc = Bun.spawn([process.execPath, join(ROOT, "cli/main.ts"), "serve", "--port", "0", ...FAST], { cwd, stdout: "pipe", stderr: "pipe" });
     let seen = 0;
     for (let i = 0; i < 200 && seen === 0; i++) {
       await Bun.sleep(50);
@@ -177,8 +178,8 @@ describe("dscraper serve", () => {
     expect(seen).toBe(1);
     proc.kill("SIGTERM");
     expect(await proc.exited).toBe(0);
-    const log = (await new Response(proc.stderr).text()).trim().split("\n").map((l) => JSON.parse(l) as { msg: string });
-    expect(log[0]!.msg).toContain("dscraper serve: a tick every minute, 4 worker(s)");
+    const log = (await new Response(proc.stdout).text()).trim().split("\n").map((l) => JSON.parse(l) as { msg: string });
+    expect(log[0]!.msg).toMatch(/^dscraper serve: listening on http:\/\/127\.0\.0\.1:\d+ \(API docs: .*\); a tick every minute, 4 worker\(s\)/);
     expect(log.some((l) => l.msg.includes("tick: queued 1 crawl(s) and 0 check(s)"))).toBe(true);
     expect(log.at(-1)!.msg).toBe("stopped");
   });
@@ -203,7 +204,7 @@ describe("dscraper serve --notify", () => {
       bundle.scrapers[0].last_scraper_save_alert_period = "1h";
       writeFileSync(join(cwd, "b.json"), JSON.stringify(bundle));
       await runCli(["import", "b.json"], { cwd });
-      const proc = Bun.spawn([process.execPath, join(ROOT, "cli/main.ts"), "serve", "--no-scheduler", "--notify", `http://127.0.0.1:${hook.port}/hook`, ...FAST], { cwd, stdout: "pipe", stderr: "pipe" });
+      const proc = Bun.spawn([process.execPath, join(ROOT, "cli/main.ts"), "serve", "--port", "0", "--no-scheduler", "--notify", `http://127.0.0.1:${hook.port}/hook`, ...FAST], { cwd, stdout: "pipe", stderr: "pipe" });
       for (let i = 0; i < 200 && received.length === 0; i++) await Bun.sleep(50);
       proc.kill("SIGTERM");
       expect(await proc.exited).toBe(0);
@@ -219,13 +220,24 @@ describe("dscraper serve --notify", () => {
 });
 
 describe("dscraper demo (npm start)", () => {
-  test("serves the sample site, stores the definitions, crawls it; a second demo finds everything stored", async () => {
+  test("serves the sample site, stores the definitions, starts serve, crawls through the API, prints what to open and serves until Ctrl-C", async () => {
     const cwd = tempDir();
-    const first = await runCli(["demo"], { cwd });
-    expect(first.code).toBe(0);
-    expect(first.stdout).toContain("10 quotes read, 10 saved, 0 already stored; 10 items in the database");
-    expect(first.stdout).toContain("Ada Lovelace (born December 10, 1815)");
-    const second = await runCli(["demo"], { cwd });
-    expect(second.stdout).toContain("10 quotes read, 0 saved, 10 already stored; 10 items in the database");
+    const first = await startServe(cwd, [], {}, "demo");
+    await first.printed("serving until Ctrl-C");
+    const out = first.text.join("\n");
+    expect(out).toContain("10 quotes read, 10 saved, 0 already stored; 10 items in the database");
+    expect(out).toContain("Ada Lovelace (born December 10, 1815)");
+    // The crawl was asked for over HTTP, of its own server.
+    expect(out).toMatch(/ POST \/api\/sources\/quotes\/crawl 202 \d+ ms /);
+    expect(out).toContain(`  API docs    ${first.url}/api/docs`);
+    expect(out).toContain(`  the crawl   ${first.url}/api/jobs/1`);
+    // Still serving.
+    expect(await (await fetch(`${first.url}/api/jobs/1`)).json()).toMatchObject({ id: 1, status: "succeeded", source: "quotes" });
+    expect(await first.stop("SIGINT")).toBe(0);
+
+    const second = await startServe(cwd, [], {}, "demo");
+    await second.printed("serving until Ctrl-C");
+    expect(second.text.join("\n")).toContain("10 quotes read, 0 saved, 10 already stored; 10 items in the database");
+    expect(await second.stop("SIGINT")).toBe(0);
   });
 });

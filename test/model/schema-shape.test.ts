@@ -82,6 +82,7 @@ const defaults: { where: keyof typeof at; field: string; expected: unknown }[] =
   { where: "scraper", field: "num_pages_follow", expected: null },
   { where: "scraper", field: "last_scraper_save_alert_period", expected: "" },
   { where: "scraper", field: "last_checker_delete_alert_period", expected: "" },
+  { where: "scraper", field: "webhook_url", expected: null },
   { where: "scraper", field: "comments", expected: "" },
   { where: "scraperWithoutCheckers", field: "checkers", expected: [] },
   { where: "mainPage", field: "content_type", expected: "HTML" },
@@ -162,6 +163,7 @@ describe("parsing fills the documented defaults", () => {
           num_pages_follow: null,
           last_scraper_save_alert_period: "",
           last_checker_delete_alert_period: "",
+          webhook_url: null,
           comments: "",
           page_types: [
             {

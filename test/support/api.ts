@@ -11,7 +11,7 @@ import { createApp, type Api } from "../../src/api/app.ts";
 import { DEFAULT_API_SETTINGS, type ApiDeps, type ApiLogLine, type ApiSettings } from "../../src/api/deps.ts";
 import type { Database } from "../../src/db/connect.ts";
 import { Fetcher } from "../../src/fetch/fetcher.ts";
-import { runQueuedJob } from "../../src/jobs/runner.ts";
+import { runQueuedJob, type RunnerDeps } from "../../src/jobs/runner.ts";
 import type { LogRecord } from "../../src/jobs/log.ts";
 import type { Clock } from "../../src/ports.ts";
 import { TEST_FETCH } from "./crawl.ts";
@@ -56,6 +56,8 @@ export interface ApiOptions {
   settings?: Partial<Omit<ApiSettings, "token">>;
   database?: Database;
   deps?: Partial<ApiDeps>;
+  /** For the jobs the queue runs (a faster heartbeat, a webhook…). */
+  runner?: Partial<RunnerDeps>;
 }
 
 export async function startApi(options: ApiOptions = {}): Promise<ApiServer> {
@@ -74,6 +76,7 @@ export async function startApi(options: ApiOptions = {}): Promise<ApiServer> {
     log: { level: "DEBUG" as const, limit: 1000, sink: (r: LogRecord) => jobLogs.push(r) },
     conditionalRequests: true,
     store: images,
+    ...options.runner,
   };
   const queue = new LocalQueue(2, async (id, signal) => void (await runQueuedJob(runner, id, signal)), database, runner.clock, () => {});
   const token = options.token === null ? undefined : (options.token ?? TEST_TOKEN);
