@@ -24,6 +24,13 @@ export interface Database {
 
 /** Migrates the database the client points at and wraps it. */
 export async function openDatabase(client: Client): Promise<Database> {
-  const applied = await migrate(client, MIGRATIONS);
+  return wrapDatabase(client, await migrate(client, MIGRATIONS));
+}
+
+/**
+ * Wraps a client without asking whether the database is migrated: for the Worker, whose every round trip is a
+ * subrequest, and whose database is migrated once at deploy time (`dscraper migrate --db libsql://…`).
+ */
+export function wrapDatabase(client: Client, applied: readonly string[] = []): Database {
   return { db: drizzle({ client, schema }), client, applied, close: () => client.close() };
 }
