@@ -18,7 +18,7 @@ import type { FetchFn, FetchSettings } from "../src/fetch/fetcher.ts";
 import { readBody } from "../src/fetch/body.ts";
 import { RetryPolicy } from "../src/fetch/retry.ts";
 import { parseRobots, ROBOTS_MAX_BYTES } from "../src/fetch/robots.ts";
-import type { Budget } from "./budget.ts";
+import { BudgetSpent, type Budget } from "./budget.ts";
 
 /** The host is taken (or its delay runs) for longer than the invocation may wait: try again after `waitMs`. */
 export class HostBusy extends Error {
@@ -55,6 +55,11 @@ export class HostGate {
   retryAfterMs: number | undefined;
   /** The longest wait for a host spent in the isolate. */
   maxWaitMs: number;
+  /**
+   * Subrequests that must be left after a request (what its caller does with the answer, e.g. writing an image's
+   * files): the gate gives up rather than spend them on claims and robots.txt.
+   */
+  reserve = 1;
   private pending: Statement[] = [];
   private readonly retry: RetryPolicy;
   private readonly now: () => number;
@@ -95,6 +100,7 @@ export class HostGate {
       }
     }
     const holder = this.holder || crypto.randomUUID();
+    if (!this.options.budget.affords(this.reserve + 2)) throw this.giveUp(new BudgetSpent("fetches"));
     await this.claim(url, holder);
     let pauseMs = 0;
     try {
@@ -130,7 +136,7 @@ export class HostGate {
       if ("lane" in claimed) return;
       const wait = claimed.reason === "busy" ? BUSY_POLL_MS : claimed.waitMs;
       // Each look costs a round trip: wait in the isolate only while the wait is short and a look is affordable.
-      if (this.now() - started + wait > maxWaitMs || !this.options.budget.affords(3)) throw this.giveUp(new HostBusy(url.host, Math.max(wait, claimed.waitMs)));
+      if (this.now() - started + wait > maxWaitMs || !this.options.budget.affords(this.reserve + 2)) throw this.giveUp(new HostBusy(url.host, Math.max(wait, claimed.waitMs)));
       await this.options.sleep(wait);
     }
   }

@@ -154,7 +154,7 @@ export async function claimStep<I, T>(database: Database, claim: ClaimRequest, c
   const v: Record<string, InValue> = { j: claim.jobId, s: claim.stepId, t: claim.token, c: claim.carried ?? null, lease: claim.leaseMs, n: commitId };
   const results = await runBatch(database, [
     statement(
-      `UPDATE crawl_steps SET token = :t, lease_until = ${DB_NOW} + :lease, attempts = attempts + 1
+      `UPDATE crawl_steps SET token = :t, lease_until = ${DB_NOW} + :lease
        WHERE id = :s AND job_id = :j AND status IN ('pending', 'read') AND (lease_until IS NULL OR lease_until <= ${DB_NOW} OR token = :c)`,
       v,
     ),
@@ -249,7 +249,7 @@ export async function endStep(database: Database, end: StepEnd, commitId: string
  */
 export async function releaseStep(database: Database, step: { stepId: number; token: string }, error: string, extra: readonly Statement[] = []): Promise<void> {
   await runBatch(database, [
-    statement(`UPDATE crawl_steps SET token = NULL, lease_until = NULL, error = :e WHERE id = :s AND token = :t AND status IN ('pending', 'read')`, { s: step.stepId, t: step.token, e: error }),
+    statement(`UPDATE crawl_steps SET token = NULL, lease_until = NULL, error = :e, attempts = attempts + 1 WHERE id = :s AND token = :t AND status IN ('pending', 'read')`, { s: step.stepId, t: step.token, e: error }),
     ...extra,
   ]);
 }

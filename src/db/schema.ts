@@ -254,6 +254,7 @@ export const crawl_steps = sqliteTable(
     items: text("items", { mode: "json" }).$type<unknown[]>(),
     /** Why the page failed for good (its last error), for the job's failed pages. */
     error: text("error"),
+    /** Failed attempts at the page so far. */
     attempts: integer("attempts").notNull().default(0),
   },
   (t) => [index("crawl_steps_job").on(t.job_id, t.status), index("crawl_steps_parent").on(t.parent_id)],

@@ -29,6 +29,9 @@ export function stepLeaseMs(inv: Invocation): number {
   return inv.settings.wallBudgetMs + inv.settings.fetch.timeoutMs + 30_000;
 }
 
+/** How soon a copy of a message whose step another invocation holds looks again. */
+const HELD_RECHECK_MS = 5_000;
+
 /** Error kinds of a page that a later attempt may not get: the answer said "later", or there was none. */
 const RETRYABLE = new Set(["network", "timeout", "http_408", "http_429", "http_500", "http_502", "http_503", "http_504"]);
 
@@ -63,8 +66,9 @@ export async function claim(inv: Invocation, msg: StepMessage): Promise<Step | O
   if (claimed.job?.status !== "running" || claimed.status === undefined || claimed.run === undefined) return ack;
   if (!claimed.held) {
     if (claimed.status === "done" || claimed.status === "failed") return ack;
-    // Another invocation works on it; this copy looks again once that one's lease would have run out.
-    return carry(msg, claimed.leaseLeftMs + 1000);
+    // Another invocation works on it: this copy looks again a little later (and is done with it once the step is
+    // done, or takes it over once that invocation's lease has run out).
+    return carry(msg, Math.min(claimed.leaseLeftMs + 1000, HELD_RECHECK_MS));
   }
   const record = claimed.run.plan;
   const known = knownPlan(msg.job) ?? (record ? { plan: planFromRecord(record) } : undefined);

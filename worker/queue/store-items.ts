@@ -76,6 +76,16 @@ export async function storeItems(step: Step, items: readonly ReadItem[]): Promis
   return ack;
 }
 
+/** The files one image has in the store (the original and its thumbnails, by the format). */
+function imageFiles(inv: Invocation): number {
+  return imageKeys("0000000000000000000000000000000000000000.jpg", inv.settings.images).length;
+}
+
+/** What one image may take: R2 looks for each file, two host claims (one after the host's delay), the download, R2 writes. */
+function imageCost(inv: Invocation): number {
+  return 2 * imageFiles(inv) + 3;
+}
+
 function imageAttrs(plan: RunPlan) {
   return plan.defs.classBody.attrs.filter((a) => a.attr_type === "I" && a.save_to_db);
 }
@@ -86,7 +96,6 @@ function imageAttrs(plan: RunPlan) {
  * the host's delay), the download, an R2 write per file — and robots.txt for an origin this isolate has not read.
  */
 function chunkSize(inv: Invocation, plan: RunPlan, items: readonly ReadItem[], room: number): number {
-  const files = imageKeys("0000000000000000000000000000000000000000.jpg", inv.settings.images).length;
   const urls = new Set<string>();
   const origins = new Set<string>();
   let cost = 0;
@@ -98,7 +107,7 @@ function chunkSize(inv: Invocation, plan: RunPlan, items: readonly ReadItem[], r
       for (const url of typeof value === "string" ? [value] : Array.isArray(value) ? value : []) {
         if (urls.has(url)) continue;
         urls.add(url);
-        more += 2 * files + 3;
+        more += imageCost(inv);
         const origin = URL.canParse(url) ? new URL(url).origin : "";
         if (!origins.has(origin) && !inv.gate.knowsRobots(origin)) more += 3;
         origins.add(origin);
@@ -129,11 +138,17 @@ async function downloadImages(inv: Invocation, plan: RunPlan, chunk: readonly Re
     for (const attr of imageAttrs(plan)) {
       const value = item.values[attr.name];
       for (const url of typeof value === "string" ? [value] : Array.isArray(value) ? value : []) {
+        // An image is started only when all of it fits: its looks, the download, its writes. The gate keeps
+        // its writes' share while it claims the host.
+        if (!inv.budget.affords(imageCost(inv))) throw new BudgetSpent("storage");
+        inv.gate.reserve = imageFiles(inv);
         try {
           await downloads.get(url);
         } catch (e) {
           // A real failure (404, not an image…) is the pipeline's to report; being cut short is not.
           if (signal.aborted || e instanceof BudgetSpent || e instanceof HostBusy) throw e;
+        } finally {
+          inv.gate.reserve = 1;
         }
       }
     }

@@ -50,7 +50,7 @@ export async function startQuotesSite(pages: number, perPage: number, authors: n
 }
 
 /** The bundle crawling the site at `url` as source `name` (scraper `name`, class Quote). */
-export function quotesBundle(url: string, name: string, pages: number, options: { status?: "ACTIVE" | "MANUAL"; className?: string; photo?: boolean } = {}): BundleInput {
+export function quotesBundle(url: string, name: string, pages: number, options: { status?: "ACTIVE" | "MANUAL"; className?: string; photo?: boolean; checker?: boolean } = {}): BundleInput {
   const cls = options.className ?? "Quote";
   const photo = options.photo ?? true;
   return {
@@ -72,10 +72,10 @@ export function quotesBundle(url: string, name: string, pages: number, options: 
         name,
         class: cls,
         status: options.status ?? "ACTIVE",
-        pagination_type: "RANGE_FUNCT",
-        pagination_append_str: "../{page}/",
-        pagination_page_replace: `2, ${pages + 1}`,
+        ...(pages > 1 ? { pagination_type: "RANGE_FUNCT" as const, pagination_append_str: "../{page}/", pagination_page_replace: `2, ${pages + 1}` } : {}),
         page_types: [{ page_type: "MP" }, { page_type: "DP1", attr: "url" }],
+        // An author page that says "Gone" means the quote is gone.
+        ...(options.checker ? { checkers: [{ attr: "url", checker_type: "404_OR_X_PATH" as const, checker_x_path: "//h1[text()='Gone']" }] } : {}),
         elems: [
           { attr: "base", x_path: "//div[@class='quote']" },
           { attr: "text", x_path: "span[@class='text']/text()" },
