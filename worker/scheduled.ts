@@ -14,13 +14,14 @@ import { dailyMonitoring } from "../src/check/alerts.ts";
 import { webhookNotifier } from "../src/check/webhook.ts";
 import { pruneHostState, runStatements } from "../src/db/host-slots.ts";
 import { pruneInvocations } from "../src/db/invocations.ts";
+import { renewQueuedLeases } from "../src/db/jobs.ts";
 import { pruneEndedRuns } from "../src/db/runs.ts";
 import { DEFAULT_TICK_CAPS, tick, type TickCaps } from "../src/jobs/tick.ts";
 import type { Alert, Notifier } from "../src/ports.ts";
 import type { Budget } from "./budget.ts";
 import type { Env } from "./env.ts";
 import { record } from "./queue/consumer.ts";
-import { createInvocation, logLine, type Invocation } from "./queue/invocation.ts";
+import { aliveUntil, createInvocation, logLine, type Invocation } from "./queue/invocation.ts";
 import type { WorkerSettings } from "./settings.ts";
 
 /** Invocation records are kept this long. */
@@ -46,8 +47,9 @@ export async function scheduled(controller: Pick<ScheduledController, "cron" | "
 
 /** The tick's caps: as configured, else as many jobs as the budget affords, a third of them crawls. */
 export function tickCaps(settings: WorkerSettings, budget: Pick<Budget, "left">): TickCaps {
-  // Expiring dead jobs and the two due queries come first; then each job is queued in two round trips.
-  const jobs = Math.max(0, Math.floor((budget.left - 3) / 2));
+  // Expiring dead jobs and the two due queries come first, the queued jobs' leases last; each job is queued in
+  // two round trips.
+  const jobs = Math.max(0, Math.floor((budget.left - 4) / 2));
   const spiders = settings.tickCaps.spiders ?? Math.min(DEFAULT_TICK_CAPS.spiders, Math.ceil(jobs / 3));
   const checkers = settings.tickCaps.checkers ?? Math.min(DEFAULT_TICK_CAPS.checkers, Math.max(0, jobs - spiders));
   return { spiders, checkers };
@@ -55,7 +57,11 @@ export function tickCaps(settings: WorkerSettings, budget: Pick<Budget, "left">)
 
 async function schedulerPass(inv: Invocation): Promise<void> {
   const result = await tick(inv.database, { enqueue: async (id) => void inv.outbox.push({ body: { type: "job", job: id } }) }, inv.clock, tickCaps(inv.settings, inv.budget));
-  for (const id of [...result.crawls, ...result.checks]) inv.jobs.add(id);
+  const queued = [...result.crawls, ...result.checks];
+  for (const id of queued) inv.jobs.add(id);
+  // A queued job's lease is renewed while it waits for its message to come up (a backlog can take minutes), so
+  // that the next pass does not take it for dead.
+  if (queued.length > 0) await renewQueuedLeases(inv.database, queued, aliveUntil(inv));
   logLine("INFO", `tick: queued ${result.crawls.length} crawl(s) and ${result.checks.length} check(s)${result.expired ? `, expired ${result.expired} dead job(s)` : ""}`, {
     crawls: result.crawls,
     checks: result.checks,

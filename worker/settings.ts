@@ -41,6 +41,8 @@ export interface WorkerSettings {
 
 /** The free plan's 50 subrequests, less room for the invocation's own bookkeeping. */
 export const DEFAULT_SUBREQUEST_BUDGET = 40;
+/** Below this, a page with its items and an image may not fit one invocation: the crawl could never go on. */
+export const MIN_SUBREQUEST_BUDGET = 20;
 /** Queue consumers may run for minutes; an invocation stops starting work well before. */
 export const DEFAULT_WALL_BUDGET_MS = 20_000;
 export const DEFAULT_HOST_WAIT_MS = 3_000;
@@ -100,7 +102,7 @@ export function workerSettings(vars: Vars): WorkerSettings {
   const maxBytes = read("DSCRAPER_IMAGE_MAX_BYTES", int(1));
   const maxPixels = read("DSCRAPER_IMAGE_MAX_PIXELS", int(1)) ?? WORKER_MAX_PIXELS;
   const jpegQuality = read("DSCRAPER_JPEG_QUALITY", int(1));
-  const subrequestBudget = read("DSCRAPER_SUBREQUEST_BUDGET", int(1)) ?? DEFAULT_SUBREQUEST_BUDGET;
+  const subrequestBudget = read("DSCRAPER_SUBREQUEST_BUDGET", int(MIN_SUBREQUEST_BUDGET)) ?? DEFAULT_SUBREQUEST_BUDGET;
   const timeZone = read("DSCRAPER_TZ", zone) ?? "UTC";
   const wallBudgetMs = read("DSCRAPER_WALL_BUDGET_MS", int(1)) ?? DEFAULT_WALL_BUDGET_MS;
   const hostWaitMs = read("DSCRAPER_HOST_WAIT_MS", int(0)) ?? DEFAULT_HOST_WAIT_MS;

@@ -46,8 +46,8 @@ export const MIGRATIONS: readonly Migration[] = [
     ]
   },
   {
-    "tag": "0002_parched_brother_voodoo",
-    "folderMillis": 1796406581000,
+    "tag": "0002_worker_queue",
+    "folderMillis": 1796408326801,
     "hash": "ae8951976d472e28e1dda41d27bf08f203097e39378f4fbef9997d8279cf7b22",
     "sql": [
       "CREATE TABLE `crawl_requests` (\n\t`job_id` integer NOT NULL,\n\t`key` text NOT NULL,\n\tPRIMARY KEY(`job_id`, `key`),\n\tFOREIGN KEY (`job_id`) REFERENCES `jobs`(`id`) ON UPDATE no action ON DELETE cascade\n);",

@@ -73,13 +73,14 @@ describe("workerSettings", () => {
     [{ DSCRAPER_THUMBS: "small" }, [{ path: "DSCRAPER_THUMBS", message: `"small": expected NAME=WIDTHxHEIGHT, e.g. small=170x170` }]],
     [{ DSCRAPER_IMAGES_FORMAT: "THUMBS" }, [{ path: "DSCRAPER_THUMBS", message: "format THUMBS stores thumbnails only, so it needs at least one thumbnail size" }]],
     [{ DSCRAPER_JPEG_QUALITY: "101" }, [{ path: "DSCRAPER_JPEG_QUALITY", message: "must be between 1 and 100" }]],
+    [{ DSCRAPER_SUBREQUEST_BUDGET: "10" }, [{ path: "DSCRAPER_SUBREQUEST_BUDGET", message: "expects a whole number of at least 20, got '10'" }]],
     [{ DSCRAPER_LOG_LEVEL: "LOUD" }, [{ path: "DSCRAPER_LOG_LEVEL", message: "expects one of DEBUG, INFO, WARNING, ERROR, CRITICAL, got 'LOUD'" }]],
     [{ DSCRAPER_NOTIFY_URL: "ftp://x" }, [{ path: "DSCRAPER_NOTIFY_URL", message: `webhook URL "ftp://x" must be http:// or https://, not ftp:` }]],
     [
       { DSCRAPER_SUBREQUEST_BUDGET: "-1", DSCRAPER_PER_HOST: "x" },
       [
         { path: "DSCRAPER_PER_HOST", message: "expects a whole number of at least 1, got 'x'" },
-        { path: "DSCRAPER_SUBREQUEST_BUDGET", message: "expects a whole number of at least 1, got '-1'" },
+        { path: "DSCRAPER_SUBREQUEST_BUDGET", message: "expects a whole number of at least 20, got '-1'" },
       ],
     ],
   ];

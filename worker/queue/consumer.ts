@@ -30,6 +30,8 @@ export async function consume(batch: MessageBatch<unknown>, vars: Env, settings:
   if (batch.messages.length === 0) return;
   const started = Date.now();
   const inv = createInvocation(vars, settings);
+  // Each message of the batch may be handed on, and each may end its crawl with a `finish` message.
+  inv.keptRoom = 2 * batch.messages.length;
   const dead = batch.queue === settings.deadLetterQueue;
   const outcomes: [QueueMessage<unknown>, Outcome][] = [];
   for (const msg of batch.messages) {

@@ -15,6 +15,7 @@ import type { ItemRead } from "../../src/crawl/item.ts";
 import { detailPageStep, listPageStep, prepareList, type ListTask } from "../../src/crawl/page-step.ts";
 import type { DetailTask, PageTally } from "../../src/crawl/run-state.ts";
 import { claimStep, releaseStep } from "../../src/db/runs.ts";
+import { BudgetSpent } from "../budget.ts";
 import { aliveUntil, newId, type Invocation } from "./invocation.ts";
 import { ack, carry, type Outcome, type StepMessage } from "./messages.ts";
 import { knownPlan, planFromRecord, usePlan } from "./plan.ts";
@@ -44,9 +45,19 @@ export async function runStep(inv: Invocation, msg: StepMessage, attempts: numbe
   const step = await claim(inv, msg);
   if (!("claim" in step)) return step;
   const { claim: claimed } = step;
-  if (claimed.status === "read") return storeItems(step, completedItems(claimed.items ?? []));
-  const task = claimed.task!;
-  return task.kind === "DP" ? detailPage(step, task, attempts) : listPage(step, task, attempts);
+  try {
+    if (claimed.status === "read") return await storeItems(step, completedItems(claimed.items ?? []));
+    const task = claimed.task!;
+    return task.kind === "DP" ? await detailPage(step, task, attempts) : await listPage(step, task, attempts);
+  } catch (e) {
+    // The message is retried: the step is given back at once (when the database still answers), its error kept,
+    // rather than held until its lease runs out. A spent budget hands the step on with its lease instead.
+    if (!(e instanceof BudgetSpent) && inv.budget.affords(1)) {
+      const error = `internal: ${e instanceof Error ? e.message : String(e)}`;
+      await releaseStep(inv.database, { stepId: msg.step, token: step.token }, error, inv.gate.takePending()).catch(() => {});
+    }
+    throw e;
+  }
 }
 
 /**

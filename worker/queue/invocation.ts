@@ -52,6 +52,8 @@ export interface Invocation {
   jobs: Set<number>;
   /** Messages handed on because the budget was spent or a host was busy. */
   carried: number;
+  /** Room kept in the outbox for handing on the batch's own messages (one each, at most). */
+  keptRoom: number;
   log(level: "DEBUG" | "INFO" | "WARNING" | "ERROR", msg: string, fields?: LogFields): void;
 }
 
@@ -81,6 +83,7 @@ export function createInvocation(vars: Env, settings: WorkerSettings): Invocatio
     outbox: [],
     jobs: new Set(),
     carried: 0,
+    keptRoom: 0,
     log: logLine,
   };
 }
@@ -102,9 +105,9 @@ export function newId(): string {
   return crypto.randomUUID();
 }
 
-/** Room left in the outbox. */
+/** Room left in the outbox for the pages steps plan (what the batch's own messages may need is kept apart). */
 export function outboxRoom(inv: Invocation): number {
-  return OUTBOX_CAPACITY - inv.outbox.length;
+  return Math.max(0, OUTBOX_CAPACITY - inv.keptRoom - inv.outbox.length);
 }
 
 /** Until when a crawl job counts as alive without another step: past any retry backoff or host wait of its messages. */

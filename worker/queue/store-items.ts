@@ -38,8 +38,10 @@ export async function storeItems(step: Step, items: readonly ReadItem[]): Promis
   while (done < items.length) {
     // The chunk's own round trips (known items, the batch written, a look before the images), the step's end.
     const overhead = 2 + (images ? 1 : 0) + 1 + step.log.cost;
-    const size = images ? chunkSize(inv, plan, items.slice(done), inv.budget.left - overhead) : items.length - done;
-    if (size < 1 || !inv.budget.affords(overhead)) return handOn(step, 0, { done, counts });
+    // One item at least: its images are downloaded one by one, each only when it fits, so an item whose images
+    // need more than one invocation gets them over several, and is stored once they are all there.
+    const size = images ? Math.max(1, chunkSize(inv, plan, items.slice(done), inv.budget.left - overhead)) : items.length - done;
+    if (!inv.budget.affords(overhead)) return handOn(step, 0, { done, counts });
     const chunk = items.slice(done, done + size);
     const controller = stepSignal(inv, step.token);
     const downloads = images ? new ImageDownloads({ fetcher: inv.fetcher, store: inv.store, settings: inv.settings.images, photon: async () => inv.photon }, controller.signal) : undefined;
