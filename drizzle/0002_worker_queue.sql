@@ -72,6 +72,12 @@ CREATE TABLE `host_slots` (
 	PRIMARY KEY(`host`, `lane`)
 );
 --> statement-breakpoint
+CREATE TABLE `image_downloads` (
+	`file_name` text PRIMARY KEY NOT NULL,
+	`holder` text NOT NULL,
+	`lease_until` integer NOT NULL
+);
+--> statement-breakpoint
 CREATE TABLE `robots_cache` (
 	`origin` text PRIMARY KEY NOT NULL,
 	`status` integer NOT NULL,

@@ -12,7 +12,7 @@
  * step's own next request (a redirect, the page after its robots.txt) takes the lane it holds, after the delay.
  */
 import type { Database } from "../src/db/connect.ts";
-import { cachedRobots, claimHostSlot, hostRelease, saveRobots } from "../src/db/host-slots.ts";
+import { cachedRobots, claimHostSlot, hostRelease, saveRobots, type RobotsAnswerRow } from "../src/db/host-slots.ts";
 import type { Statement } from "../src/db/statements.ts";
 import type { FetchFn, FetchSettings } from "../src/fetch/fetcher.ts";
 import { readBody } from "../src/fetch/body.ts";
@@ -70,6 +70,11 @@ export class HostGate {
     this.maxWaitMs = options.maxWaitMs;
   }
 
+  /** A statement to write with the next round trip (a release of the caller's own). */
+  defer(statement: Statement): void {
+    this.pending.push(statement);
+  }
+
   /** The releases (and robots.txt answers) waiting to be written: the caller sends them with its next batch. */
   takePending(): Statement[] {
     const out = this.pending;
@@ -94,14 +99,16 @@ export class HostGate {
     const robots = this.options.settings.obeyRobots && url.pathname === "/robots.txt" && url.search === "" && (init.method ?? "GET") === "GET";
     if (robots) {
       const cached = await this.guard(() => cachedRobots(this.options.database, url.origin, new Date(this.now())));
-      if (cached) {
-        this.noteCrawlDelay(url.origin, cached.status, cached.body);
-        return new Response(cached.status >= 200 && cached.status < 300 ? cached.body : null, { status: cached.status, headers: cached.location ? { location: cached.location } : {} });
-      }
+      if (cached) return this.cachedRobots(url.origin, cached);
     }
     const holder = this.holder || crypto.randomUUID();
     if (!this.options.budget.affords(this.reserve + 2)) throw this.giveUp(new BudgetSpent("fetches"));
-    await this.claim(url, holder);
+    // For robots.txt, the claim looks again: another isolate may have stored it while this one waited for the host.
+    const stored = await this.claim(url, holder, robots ? url.origin : undefined);
+    if (stored) {
+      this.pending.push(hostRelease(url.host, holder, 0));
+      return this.cachedRobots(url.origin, stored);
+    }
     let pauseMs = 0;
     try {
       this.spend("fetches");
@@ -117,8 +124,13 @@ export class HostGate {
     }
   };
 
-  /** Claims a lane of the URL's host, waiting in the isolate for short waits. */
-  private async claim(url: URL, holder: string): Promise<void> {
+  private cachedRobots(origin: string, cached: RobotsAnswerRow): Response {
+    this.noteCrawlDelay(origin, cached.status, cached.body);
+    return new Response(cached.status >= 200 && cached.status < 300 ? cached.body : null, { status: cached.status, headers: cached.location ? { location: cached.location } : {} });
+  }
+
+  /** Claims a lane of the URL's host, waiting in the isolate for short waits; with `robotsOf`, the stored robots.txt. */
+  private async claim(url: URL, holder: string, robotsOf?: string): Promise<RobotsAnswerRow | undefined> {
     const { settings } = this.options;
     const maxWaitMs = this.maxWaitMs;
     const started = this.now();
@@ -127,13 +139,13 @@ export class HostGate {
       const before = this.takePending();
       const claimed = await this.guard(async () => {
         try {
-          return await claimHostSlot(this.options.database, { host: url.host, lanes: settings.perHost, holder, delayMs: this.delayFor(url.origin), leaseMs: settings.timeoutMs + 30_000 }, before);
+          return await claimHostSlot(this.options.database, { host: url.host, lanes: settings.perHost, holder, delayMs: this.delayFor(url.origin), leaseMs: settings.timeoutMs + 30_000 }, before, robotsOf);
         } catch (e) {
           this.pending.unshift(...before);
           throw e;
         }
       });
-      if ("lane" in claimed) return;
+      if ("lane" in claimed) return claimed.robots;
       const wait = claimed.reason === "busy" ? BUSY_POLL_MS : claimed.waitMs;
       // Each look costs a round trip: wait in the isolate only while the wait is short and a look is affordable.
       if (this.now() - started + wait > maxWaitMs || !this.options.budget.affords(this.reserve + 2)) throw this.giveUp(new HostBusy(url.host, Math.max(wait, claimed.waitMs)));

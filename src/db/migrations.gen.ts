@@ -47,8 +47,8 @@ export const MIGRATIONS: readonly Migration[] = [
   },
   {
     "tag": "0002_worker_queue",
-    "folderMillis": 1796408326801,
-    "hash": "ae8951976d472e28e1dda41d27bf08f203097e39378f4fbef9997d8279cf7b22",
+    "folderMillis": 1796408741856,
+    "hash": "2f1dec9b1d933123161e38590548312d4ad6c220e6e5475939359506a33209c6",
     "sql": [
       "CREATE TABLE `crawl_requests` (\n\t`job_id` integer NOT NULL,\n\t`key` text NOT NULL,\n\tPRIMARY KEY(`job_id`, `key`),\n\tFOREIGN KEY (`job_id`) REFERENCES `jobs`(`id`) ON UPDATE no action ON DELETE cascade\n);",
       "CREATE TABLE `crawl_runs` (\n\t`job_id` integer PRIMARY KEY NOT NULL,\n\t`plan` text NOT NULL,\n\t`pending` integer NOT NULL,\n\t`list_pages` integer DEFAULT 0 NOT NULL,\n\t`items_read` integer DEFAULT 0 NOT NULL,\n\t`max_pages` integer,\n\t`max_items` integer,\n\tFOREIGN KEY (`job_id`) REFERENCES `jobs`(`id`) ON UPDATE no action ON DELETE cascade\n);",
@@ -61,6 +61,7 @@ export const MIGRATIONS: readonly Migration[] = [
       "CREATE TABLE `crawl_waits` (\n\t`job_id` integer NOT NULL,\n\t`slot` text NOT NULL,\n\t`waiting_id` integer NOT NULL,\n\t`need` integer NOT NULL,\n\tPRIMARY KEY(`job_id`, `slot`, `waiting_id`, `need`),\n\tFOREIGN KEY (`waiting_id`) REFERENCES `crawl_waiting`(`id`) ON UPDATE no action ON DELETE cascade\n);",
       "CREATE INDEX `crawl_waits_item` ON `crawl_waits` (`waiting_id`);",
       "CREATE TABLE `host_slots` (\n\t`host` text NOT NULL,\n\t`lane` integer NOT NULL,\n\t`holder` text,\n\t`held_until` integer DEFAULT 0 NOT NULL,\n\t`next_start` integer DEFAULT 0 NOT NULL,\n\tPRIMARY KEY(`host`, `lane`)\n);",
+      "CREATE TABLE `image_downloads` (\n\t`file_name` text PRIMARY KEY NOT NULL,\n\t`holder` text NOT NULL,\n\t`lease_until` integer NOT NULL\n);",
       "CREATE TABLE `robots_cache` (\n\t`origin` text PRIMARY KEY NOT NULL,\n\t`status` integer NOT NULL,\n\t`location` text,\n\t`body` text NOT NULL,\n\t`expires_at` integer NOT NULL\n);",
       "CREATE TABLE `worker_invocations` (\n\t`id` integer PRIMARY KEY AUTOINCREMENT NOT NULL,\n\t`handler` text NOT NULL,\n\t`started_at` integer NOT NULL,\n\t`wall_ms` integer NOT NULL,\n\t`busy_ms` integer NOT NULL,\n\t`messages` integer NOT NULL,\n\t`budget` integer NOT NULL,\n\t`subrequests` integer NOT NULL,\n\t`fetches` integer NOT NULL,\n\t`database` integer NOT NULL,\n\t`storage` integer NOT NULL,\n\t`queue` integer NOT NULL,\n\t`carried` integer NOT NULL,\n\t`jobs` text NOT NULL\n);",
       "CREATE INDEX `worker_invocations_started` ON `worker_invocations` (`started_at`);"

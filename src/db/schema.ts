@@ -333,6 +333,16 @@ export const host_slots = sqliteTable(
   (t) => [primaryKey({ columns: [t.host, t.lane] })],
 );
 
+/**
+ * Image downloads under way: the first isolate that needs an image claims its file name here and downloads it; the
+ * others find the claim and wait for the stored files instead of fetching the same picture again.
+ */
+export const image_downloads = sqliteTable("image_downloads", {
+  file_name: text("file_name").primaryKey(),
+  holder: text("holder").notNull(),
+  lease_until: integer("lease_until").notNull(),
+});
+
 /** robots.txt answers per origin, shared by every isolate until they expire. */
 export const robots_cache = sqliteTable("robots_cache", {
   origin: text("origin").primaryKey(),

@@ -10,7 +10,7 @@ import type { DetailNeed, ItemRead } from "../../src/crawl/item.ts";
 import type { PreparedList } from "../../src/crawl/page-step.ts";
 import type { Database } from "../../src/db/connect.ts";
 import { cancelJob, claimJob, insertJob, jobById } from "../../src/db/jobs.ts";
-import { claimStep, failedPages, finishRun, runProgress, startRun, type ClaimedStep, type PlannedPage } from "../../src/db/runs.ts";
+import { claimStep, failedPages, finishRun, releaseStep, runProgress, startRun, type ClaimedStep, type PlannedPage } from "../../src/db/runs.ts";
 import { crawlJobStats, emptyCrawlStats, emptyPipelineCounts } from "../../src/model/job-stats.ts";
 import { DATABASE_BACKENDS } from "../support/temp.ts";
 
@@ -83,12 +83,15 @@ describe.each(DATABASE_BACKENDS)("the crawl run state in the database ($name)", 
     const { jobId, started } = await run(database, [listTask("/1")]);
     const step = started.steps[0]!.id;
     const first = await take(database, jobId, step, "A");
-    expect(first.claim).toMatchObject({ status: "pending", held: true, admitted: true, attempts: 1 });
+    expect(first.claim).toMatchObject({ status: "pending", held: true, admitted: true, attempts: 0, error: null });
     const other = await take(database, jobId, step, "B");
     expect(other.claim.held).toBe(false);
     expect(other.claim.leaseLeftMs).toBeGreaterThan(0);
     const handedOn = await claimStep(database, { jobId, stepId: step, token: "A", carried: "A", leaseMs: 60_000, withPlan: true }, newId());
-    expect(handedOn).toMatchObject({ held: true, attempts: 2, run: { pending: 1, plan: { defs: "…" } } });
+    expect(handedOn).toMatchObject({ held: true, attempts: 0, run: { pending: 1, plan: { defs: "…" } } });
+    // A failed attempt gives the step back at once, its error and the attempt kept.
+    await releaseStep(database, { stepId: step, token: "A" }, "http_503: HTTP 503");
+    expect((await take(database, jobId, step, "B")).claim).toMatchObject({ held: true, attempts: 1, error: "http_503: HTTP 503" });
   });
 
   test("a page commits once: a second commit (a message delivered again) changes no count", async () => {
@@ -177,6 +180,7 @@ describe.each(DATABASE_BACKENDS)("the crawl run state in the database ($name)", 
     const { jobId, attempt, started } = await run(database, [listTask("/ok"), listTask("/broken")]);
     const ok = await take(database, jobId, started.steps[0]!.id);
     await ok.state.listPageRead({ page: "main" }, []);
+    await releaseStep(database, { stepId: started.steps[1]!.id, token: (await take(database, jobId, started.steps[1]!.id)).token }, "http_503: main page http://x.test/broken: HTTP 503");
     const broken = await take(database, jobId, started.steps[1]!.id);
     broken.state.fail("http_503: main page http://x.test/broken: HTTP 503");
     expect(await finishRun(database, { jobId, attempt, status: "succeeded", error: null, now: new Date() })).toBe(false);

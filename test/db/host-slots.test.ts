@@ -1,13 +1,24 @@
 /**
  * Politeness shared through the database (what the Worker's isolates claim before each request), against a real
  * libSQL file and a real libSQL server over HTTP: lanes per host, the delay after a request, Retry-After pauses,
- * leases of holders that never come back, and robots.txt answers kept until they expire. Delays are long (a
+ * leases of holders that never come back, robots.txt answers kept until they expire, and image downloads claimed
+ * by one holder at a time. Delays are long (a
  * minute) so that nothing depends on how fast the machine is: the answers are about which wait applies, not how
  * long anything took.
  */
 import { describe, expect, test } from "bun:test";
 import type { Database } from "../../src/db/connect.ts";
-import { cachedRobots, claimHostSlot, hostRelease, pruneHostState, runStatements, saveRobots, type HostClaim } from "../../src/db/host-slots.ts";
+import {
+  cachedRobots,
+  claimHostSlot,
+  claimImageDownloads,
+  hostRelease,
+  imageDownloadsDone,
+  pruneHostState,
+  runStatements,
+  saveRobots,
+  type HostClaim,
+} from "../../src/db/host-slots.ts";
 import { DATABASE_BACKENDS } from "../support/temp.ts";
 
 const MINUTE = 60_000;
@@ -71,6 +82,28 @@ describe.each(DATABASE_BACKENDS)("host slots ($name)", ({ open }) => {
     const database = await open();
     await claim(database, "a");
     expect(await claimHostSlot(database, { host: "x.test:80", lanes: 1, holder: "b", delayMs: 0, leaseMs: MINUTE }, [hostRelease("x.test:80", "a", 0)])).toEqual({ lane: 0 });
+  });
+
+  test("a claim can read robots.txt stored meanwhile, in the same round trip", async () => {
+    const database = await open();
+    const now = new Date();
+    await runStatements(database, [saveRobots("http://x.test", { status: 404, location: null, body: "" }, new Date(now.getTime() + MINUTE))]);
+    expect(await claimHostSlot(database, { host: "x.test:80", lanes: 1, holder: "a", delayMs: 0, leaseMs: MINUTE }, [], "http://x.test")).toEqual({
+      lane: 0,
+      robots: { status: 404, location: null, body: "" },
+    });
+  });
+
+  test("an image is downloaded by one holder at a time; given back (or its lease out), it is the next one's", async () => {
+    const database = await open();
+    expect(await claimImageDownloads(database, ["a.jpg", "b.jpg"], "one", MINUTE)).toEqual(new Set(["a.jpg", "b.jpg"]));
+    expect(await claimImageDownloads(database, ["b.jpg", "c.jpg"], "two", MINUTE)).toEqual(new Set(["c.jpg"]));
+    // The holder asking again keeps what it holds.
+    expect(await claimImageDownloads(database, ["a.jpg"], "one", MINUTE)).toEqual(new Set(["a.jpg"]));
+    await runStatements(database, [imageDownloadsDone("one")]);
+    expect(await claimImageDownloads(database, ["b.jpg"], "two", MINUTE)).toEqual(new Set(["b.jpg"]));
+    await claimImageDownloads(database, ["d.jpg"], "gone", 0);
+    expect(await claimImageDownloads(database, ["d.jpg"], "two", MINUTE)).toEqual(new Set(["d.jpg"]));
   });
 
   test("robots.txt answers are shared until they expire", async () => {

@@ -14,9 +14,10 @@
 import { identityAttrs, isEmpty, itemKey, mandatoryAttrs } from "../../src/crawl/identity.ts";
 import { fillValuePlaceholders, type ReadItem } from "../../src/crawl/item.ts";
 import { ItemPipeline } from "../../src/crawl/pipeline.ts";
+import { claimImageDownloads, imageDownloadsDone } from "../../src/db/host-slots.ts";
 import { knownItems } from "../../src/db/items.ts";
 import { ImageDownloads } from "../../src/images/downloads.ts";
-import { imageKeys } from "../../src/images/keys.ts";
+import { imageFileName, imageKeys } from "../../src/images/keys.ts";
 import { emptyPipelineCounts, type PipelineCounts } from "../../src/model/job-stats.ts";
 import { BudgetSpent } from "../budget.ts";
 import { HostBusy } from "../politeness.ts";
@@ -37,7 +38,7 @@ export async function storeItems(step: Step, items: readonly ReadItem[]): Promis
   const maxSave = options.max_items_save ?? defs.scraperBody.max_items_save ?? undefined;
   while (done < items.length) {
     // The chunk's own round trips (known items, the batch written, a look before the images), the step's end.
-    const overhead = 2 + (images ? 1 : 0) + 1 + step.log.cost;
+    const overhead = 2 + (images ? 2 : 0) + 1 + step.log.cost;
     // One item at least: its images are downloaded one by one, each only when it fits, so an item whose images
     // need more than one invocation gets them over several, and is stored once they are all there.
     const size = images ? Math.max(1, chunkSize(inv, plan, items.slice(done), inv.budget.left - overhead)) : items.length - done;
@@ -46,7 +47,7 @@ export async function storeItems(step: Step, items: readonly ReadItem[]): Promis
     const controller = stepSignal(inv, step.token);
     const downloads = images ? new ImageDownloads({ fetcher: inv.fetcher, store: inv.store, settings: inv.settings.images, photon: async () => inv.photon }, controller.signal) : undefined;
     try {
-      if (downloads) await downloadImages(inv, plan, chunk, downloads, controller.signal);
+      if (downloads) await downloadImages(step, chunk, downloads, controller.signal);
       const pipeline = new ItemPipeline(
         inv.database,
         { classId: defs.classId, classBody: defs.classBody, sourceId: defs.sourceId, scraperId: defs.scraperId, scraperBody: defs.scraperBody },
@@ -65,9 +66,12 @@ export async function storeItems(step: Step, items: readonly ReadItem[]): Promis
       addCounts(counts, pipeline.counts);
     } catch (e) {
       const reason = controller.signal.aborted ? controller.signal.reason : e;
-      if (reason instanceof HostBusy) return handOn(step, reason.waitMs, { done, counts });
+      if (reason instanceof HostBusy || reason instanceof ImageBusy) return handOn(step, reason.waitMs, { done, counts });
       if (reason instanceof BudgetSpent) return handOn(step, 0, { done, counts });
       throw e;
+    } finally {
+      // The downloads the step claimed are given back with its next round trip.
+      if (downloads) inv.gate.defer(imageDownloadsDone(step.token));
     }
     done += chunk.length;
   }
@@ -122,8 +126,22 @@ function chunkSize(inv: Invocation, plan: RunPlan, items: readonly ReadItem[], r
   return size;
 }
 
-/** Downloads the images of the chunk's new items, one at a time; throws only when cut short (budget, busy host). */
-async function downloadImages(inv: Invocation, plan: RunPlan, chunk: readonly ReadItem[], downloads: ImageDownloads, signal: AbortSignal): Promise<void> {
+/** Another isolate is downloading an image the chunk needs: the step looks again once it is stored. */
+class ImageBusy extends Error {
+  readonly waitMs = 2_000;
+  constructor(url: string) {
+    super(`${url} is being downloaded by another invocation`);
+    this.name = "ImageBusy";
+  }
+}
+
+/**
+ * Downloads the images of the chunk's new items, one at a time; throws only when cut short (budget, busy host, an
+ * image another invocation is downloading). The downloads are claimed in the database first, so that two steps
+ * needing one picture at the same moment (in two isolates) fetch it once.
+ */
+async function downloadImages(step: Step, chunk: readonly ReadItem[], downloads: ImageDownloads, signal: AbortSignal): Promise<void> {
+  const { inv, plan } = step;
   const { classBody, classId, scraperBody } = plan.defs;
   const attrs = classBody.attrs;
   const identity = identityAttrs(attrs);
@@ -135,24 +153,30 @@ async function downloadImages(inv: Invocation, plan: RunPlan, chunk: readonly Re
     keyed.push({ key: await itemKey(classId, identity, stored, item.values), item });
   }
   const known = await knownItems(inv.database, [...new Set(keyed.map((k) => k.key))]);
+  const urls = new Set<string>();
   for (const { key, item } of keyed) {
     if (known.has(key)) continue;
     for (const attr of imageAttrs(plan)) {
       const value = item.values[attr.name];
-      for (const url of typeof value === "string" ? [value] : Array.isArray(value) ? value : []) {
-        // An image is started only when all of it fits: its looks, the download, its writes. The gate keeps
-        // its writes' share while it claims the host.
-        if (!inv.budget.affords(imageCost(inv))) throw new BudgetSpent("storage");
-        inv.gate.reserve = imageFiles(inv);
-        try {
-          await downloads.get(url);
-        } catch (e) {
-          // A real failure (404, not an image…) is the pipeline's to report; being cut short is not.
-          if (signal.aborted || e instanceof BudgetSpent || e instanceof HostBusy) throw e;
-        } finally {
-          inv.gate.reserve = 1;
-        }
-      }
+      for (const url of typeof value === "string" ? [value] : Array.isArray(value) ? value : []) urls.add(url);
+    }
+  }
+  if (urls.size === 0) return;
+  const names = new Map(await Promise.all([...urls].map(async (url) => [url, await imageFileName(url)] as const)));
+  const mine = await claimImageDownloads(inv.database, [...names.values()], step.token, inv.settings.fetch.timeoutMs + 30_000, inv.gate.takePending());
+  for (const url of urls) {
+    if (!mine.has(names.get(url)!)) throw new ImageBusy(url);
+    // An image is started only when all of it fits: its looks, the download, its writes. The gate keeps its
+    // writes' share while it claims the host.
+    if (!inv.budget.affords(imageCost(inv))) throw new BudgetSpent("storage");
+    inv.gate.reserve = imageFiles(inv);
+    try {
+      await downloads.get(url);
+    } catch (e) {
+      // A real failure (404, not an image…) is the pipeline's to report; being cut short is not.
+      if (signal.aborted || e instanceof BudgetSpent || e instanceof HostBusy) throw e;
+    } finally {
+      inv.gate.reserve = 1;
     }
   }
 }
