@@ -57,9 +57,8 @@ await run(["bash", join(SHARED, "serve.sh"), site, String(port)], { quiet: true 
 const rows: string[][] = [];
 try {
   const bundle = JSON.parse(readFileSync(join(ROOT, "bench/quotes-range.json"), "utf8")) as BundleInput;
-  const scraper = bundle.scrapers[0]!;
-  Object.assign(scraper, { status: "ACTIVE", pagination_page_replace: `2, ${pages + 1}` });
-  bundle.sources[0]!.url = `${base}/quotes/page/1/`;
+  Object.assign(bundle.scrapers![0]!, { status: "ACTIVE", pagination_page_replace: `2, ${pages + 1}` });
+  bundle.sources![0]!.url = `${base}/quotes/page/1/`;
   const bundlePath = join(work, "quotes.json");
   writeFileSync(bundlePath, JSON.stringify(bundle));
 

@@ -15,14 +15,14 @@
 import type { Database } from "../db/connect.ts";
 import { jobById } from "../db/jobs.ts";
 import { commitPage, type CompletedItemRow, type PageCommit, type PageCommitted } from "../db/run-pages.ts";
-
-type Commit = PageCommit<ItemRead, StepTask>;
 import { endStep, type StatsCounts, type StepEnded } from "../db/runs.ts";
 import type { Statement } from "../db/statements.ts";
 import { crawlJobStats, emptyCrawlStats, type CrawlStats, type PipelineCounts } from "../model/job-stats.ts";
 import type { ItemRead, ReadItem } from "./item.ts";
 import type { ListTask, PreparedList } from "./page-step.ts";
 import type { Admission, DetailResult, DetailTask, Handoff, PageTally, RunState } from "./run-state.ts";
+
+type Commit = PageCommit<ItemRead, StepTask>;
 
 /** The step a state object belongs to, as claimed. */
 export interface StepLease {

@@ -109,7 +109,7 @@ describe("politeness across crawls and invocations", () => {
     const s = await site(1, 1, 1, "User-agent: *\n");
     const bundle = quotesBundle(s.url, "monitored", 1, { className: "Monitored", photo: false, status: "MANUAL" });
     // Its checker's reference URL is an author page that is still there: the test says the checker would keep it.
-    const scraper = bundle.scrapers[0]!;
+    const scraper = bundle.scrapers![0]!;
     Object.assign(scraper, { status: "ACTIVE", checkers: [{ attr: "url", checker_type: "404", checker_ref_url: `${s.url}/author/Author-0/` }] });
     bundle.sources = [];
     await importInto(db().url, bundle);
