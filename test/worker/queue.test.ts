@@ -209,6 +209,13 @@ describe("the Worker's queue driver under wrangler dev", () => {
     expect(twice.hits.length).toBe(hits);
   }, 300_000);
 
+  test("a message that is not dscraper's is dropped, saying why", async () => {
+    await send([{ type: "crawl-everything", job: "all" }]);
+    const [line] = await worker.current.waitForOutput(/\{[^\n]*is not a dscraper message[^\n]*\}/);
+    expect(JSON.parse(line)).toMatchObject({ level: "ERROR", queue: "dscraper-jobs" });
+    expect(JSON.parse(line).msg).toContain("dropped: type: Invalid discriminator value. Expected 'job' | 'step' | 'send' | 'finish'");
+  }, 120_000);
+
   test("a page that keeps failing ends in the dead-letter queue and shows on its job; Retry-After is honoured", async () => {
     const attempts: Hit[] = [];
     const s = await site(3, 2, 2, {

@@ -72,9 +72,9 @@ export async function claim(inv: Invocation, msg: StepMessage): Promise<Step | O
     newId(),
   );
   inv.jobs.add(msg.job);
+  if (claimed.job?.status !== "running" || claimed.status === undefined || claimed.run === undefined) return ack;
   // Past pending: the pages it planned may have lost their messages (the invocation that sent them died).
   sendSteps(inv, msg.job, msg.step, claimed.children, claimed.children.length === 500);
-  if (claimed.job?.status !== "running" || claimed.status === undefined || claimed.run === undefined) return ack;
   if (!claimed.held) {
     if (claimed.status === "done" || claimed.status === "failed") return ack;
     // Another invocation works on it: this copy looks again a little later (and is done with it once the step is
