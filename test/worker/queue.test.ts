@@ -130,8 +130,12 @@ describe("the Worker's queue driver under wrangler dev", () => {
     for (const photo of photos) expect([stored.has(`full/${photo}`), stored.has(`thumbs/small/${photo}`)]).toEqual([true, true]);
     // The run's own rows are gone; the source's runtime moved past now.
     expect(query(db().dbPath, "SELECT count(*) AS n FROM crawl_steps WHERE job_id = ?", jobId)[0]!.n).toBe(0);
-    const [runtime] = query(db().dbPath, "SELECT r.next_action_time FROM scheduler_runtimes r JOIN sources s ON s.id = r.source_id WHERE s.name = 'big'");
-    expect(Number(runtime!.next_action_time)).toBeGreaterThan(Date.now());
+    // (The job ends first, then its runtime moves: the same order as the binary's runner.)
+    const moved = await waitFor("the source's runtime to move", () => {
+      const [runtime] = query(db().dbPath, "SELECT r.next_action_time FROM scheduler_runtimes r JOIN sources s ON s.id = r.source_id WHERE s.name = 'big'");
+      return Number(runtime!.next_action_time) > Date.now() ? Number(runtime!.next_action_time) : undefined;
+    });
+    expect(moved).toBeGreaterThan(Date.now());
   }, 300_000);
 
   test("the cron queues due sources and item checks; a checker deletes a vanished item and its photo", async () => {
@@ -167,8 +171,11 @@ describe("the Worker's queue driver under wrangler dev", () => {
     expect([keys.has(`full/${gone!.photo}`), keys.has(`thumbs/small/${gone!.photo}`)]).toEqual([false, false]);
     expect([keys.has(`full/${kept!.photo}`), keys.has(`thumbs/small/${kept!.photo}`)]).toEqual([true, true]);
     // The kept item's check moved its runtime on; the deleted item's went with it.
-    const [after] = query(db().dbPath, "SELECT next_action_time FROM scheduler_runtimes WHERE item_id = ?", kept!.id);
-    expect(Number(after!.next_action_time)).toBeGreaterThan(Number(before!.next_action_time));
+    const after = await waitFor("the kept item's runtime to move", () => {
+      const [row] = query(db().dbPath, "SELECT next_action_time FROM scheduler_runtimes WHERE item_id = ?", kept!.id);
+      return Number(row!.next_action_time) !== 0 ? Number(row!.next_action_time) : undefined;
+    });
+    expect(after).toBeGreaterThan(Number(before!.next_action_time));
     expect(query(db().dbPath, "SELECT count(*) AS n FROM scheduler_runtimes WHERE item_id = ?", gone!.id)[0]!.n).toBe(0);
   }, 300_000);
 
