@@ -15,8 +15,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { connectDatabase } from "../cli/database.ts";
-import type { Db } from "../src/db/connect.ts";
-import * as schema from "../src/db/schema.ts";
+import { schema, type Db } from "../src/db/connect.ts";
 import { dueCheckers, dueCheckersQuery, dueSources, dueSourcesQuery } from "../src/db/runtimes.ts";
 
 const { values: args } = parseArgs({

@@ -6,6 +6,9 @@
  * One Database per isolate and database, made by the first invocation that needs it: the web client keeps no
  * connection between queries, so sharing it across invocations shares nothing that belongs to one request, and
  * later invocations skip the migration check (two round trips, and each round trip is a subrequest).
+ *
+ * This is `GET /api/health`'s database. The queue and cron handlers open their own per invocation, without the
+ * migration check and with every round trip counted against their budget (`queue/invocation.ts`).
  */
 import { createClient } from "@libsql/client/web";
 import { openDatabase, type Database } from "../src/db/connect.ts";

@@ -7,7 +7,7 @@ import type { Queue, R2Bucket } from "@cloudflare/workers-types";
 export interface Env {
   /** Images and thumbnails. */
   IMAGES: R2Bucket;
-  /** Crawl work; no code sends to it until the queue driver exists. */
+  /** Crawl work: one message per queued job, then one per page of a crawl (worker/queue/messages.ts). */
   JOBS: Queue<unknown>;
   /** `libsql://…` (Turso) or `https://…`; the tests give the Hrana test server's `http://127.0.0.1:…`. */
   TURSO_DATABASE_URL?: string;

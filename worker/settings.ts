@@ -4,21 +4,50 @@
  * and defaults as the binary's environment variables (INTERFACE.md), plus the Worker's own subrequest budget.
  * Every bad value is reported at once, each under its var's name, so that /api/health can say what to fix.
  */
+import { webhookNotifier } from "../src/check/webhook.ts";
 import { ValidationError, type Issue } from "../src/errors.ts";
 import { DEFAULT_FETCH_SETTINGS, type FetchSettings } from "../src/fetch/fetcher.ts";
 import { parseImageSettings, parseThumbs, type ImageSettings } from "../src/images/settings.ts";
+import { LOG_LEVELS, type LogLevel } from "../src/model/enums.ts";
+
+function isLogLevel(text: string): text is LogLevel {
+  return (LOG_LEVELS as readonly string[]).includes(text);
+}
 
 export interface WorkerSettings {
   fetch: FetchSettings;
   images: ImageSettings;
   /** Subrequests one queue invocation may make; the free plan allows 50, the paid one 10,000. */
   subrequestBudget: number;
+  /** Wall time one queue invocation spends on starting work; what is left is handed on. */
+  wallBudgetMs: number;
+  /** The longest wait for a busy host spent inside an invocation; longer ones re-send the message with a delay. */
+  hostWaitMs: number;
   /** Time zone of the date processors. */
   timeZone: string;
+  /** Log rows kept in the database: the lowest level stored, and rows kept per scraper. */
+  log: { level: LogLevel; limit: number };
+  /** Where the daily round's alerts go (a webhook), if anywhere. */
+  notifyUrl: string | undefined;
+  /** Jobs one scheduler pass queues; unset, they are fitted to the subrequest budget (worker/scheduled.ts). */
+  tickCaps: { spiders?: number; checkers?: number };
+  /** The cron expression of the daily round (checker tests and alerts); any other cron runs the scheduler pass. */
+  dailyCron: string;
+  /** The name of the dead-letter queue, whose consumer records pages that keep failing on their jobs. */
+  deadLetterQueue: string;
+  /** Test-only routes (`/__test/*`): never set in a deployment. */
+  testHooks: boolean;
 }
 
 /** The free plan's 50 subrequests, less room for the invocation's own bookkeeping. */
 export const DEFAULT_SUBREQUEST_BUDGET = 40;
+/** Below this, a page with its items and an image may not fit one invocation: the crawl could never go on. */
+export const MIN_SUBREQUEST_BUDGET = 20;
+/** Queue consumers may run for minutes; an invocation stops starting work well before. */
+export const DEFAULT_WALL_BUDGET_MS = 20_000;
+export const DEFAULT_HOST_WAIT_MS = 3_000;
+export const DEFAULT_DAILY_CRON = "0 6 * * *";
+export const DEFAULT_DEAD_LETTER_QUEUE = "dscraper-jobs-dlq";
 /** photon needs ~13.5 bytes of wasm memory per pixel and an isolate has 128 MB: about 67 MB for one 5 MP image. */
 export const WORKER_MAX_PIXELS = 5_000_000;
 
@@ -73,8 +102,25 @@ export function workerSettings(vars: Vars): WorkerSettings {
   const maxBytes = read("DSCRAPER_IMAGE_MAX_BYTES", int(1));
   const maxPixels = read("DSCRAPER_IMAGE_MAX_PIXELS", int(1)) ?? WORKER_MAX_PIXELS;
   const jpegQuality = read("DSCRAPER_JPEG_QUALITY", int(1));
-  const subrequestBudget = read("DSCRAPER_SUBREQUEST_BUDGET", int(1)) ?? DEFAULT_SUBREQUEST_BUDGET;
+  const subrequestBudget = read("DSCRAPER_SUBREQUEST_BUDGET", int(MIN_SUBREQUEST_BUDGET)) ?? DEFAULT_SUBREQUEST_BUDGET;
   const timeZone = read("DSCRAPER_TZ", zone) ?? "UTC";
+  const wallBudgetMs = read("DSCRAPER_WALL_BUDGET_MS", int(1)) ?? DEFAULT_WALL_BUDGET_MS;
+  const hostWaitMs = read("DSCRAPER_HOST_WAIT_MS", int(0)) ?? DEFAULT_HOST_WAIT_MS;
+  const level = read("DSCRAPER_LOG_LEVEL", (text) => {
+    const upper = text.toUpperCase();
+    if (!isLogLevel(upper)) throw new Error(`expects one of ${LOG_LEVELS.join(", ")}, got '${text}'`);
+    return upper;
+  });
+  const limit = read("DSCRAPER_LOG_LIMIT", int(1));
+  const notifyUrl = read("DSCRAPER_NOTIFY_URL", (text) => {
+    webhookNotifier(text);
+    return text;
+  });
+  const spiders = read("DSCRAPER_MAX_SPIDER_RUNS_PER_TICK", int(0));
+  const checkers = read("DSCRAPER_MAX_CHECKER_RUNS_PER_TICK", int(0));
+  const dailyCron = read("DSCRAPER_DAILY_CRON", (text) => text) ?? DEFAULT_DAILY_CRON;
+  const deadLetterQueue = read("DSCRAPER_DEAD_LETTER_QUEUE", (text) => text) ?? DEFAULT_DEAD_LETTER_QUEUE;
+  const testHooks = read("DSCRAPER_TEST_HOOKS", bool) ?? false;
 
   let images: ImageSettings | undefined;
   try {
@@ -93,7 +139,20 @@ export function workerSettings(vars: Vars): WorkerSettings {
     }
   }
   if (issues.length > 0 || images === undefined) throw new ValidationError(issues);
-  return { fetch, images, subrequestBudget, timeZone };
+  return {
+    fetch,
+    images,
+    subrequestBudget,
+    wallBudgetMs,
+    hostWaitMs,
+    timeZone,
+    log: { level: level ?? "ERROR", limit: limit ?? 250 },
+    notifyUrl,
+    tickCaps: { ...(spiders !== undefined ? { spiders } : {}), ...(checkers !== undefined ? { checkers } : {}) },
+    dailyCron,
+    deadLetterQueue,
+    testHooks,
+  };
 }
 
 /** The var behind each field of the image settings, to name it in an error. */

@@ -8,7 +8,11 @@ import type { LibSQLDatabase } from "drizzle-orm/libsql/driver-core";
 import { drizzle } from "drizzle-orm/libsql/web";
 import { migrate } from "./migrate.ts";
 import { MIGRATIONS } from "./migrations.gen.ts";
-import * as schema from "./schema.ts";
+import * as queueSchema from "./queue-schema.ts";
+import * as mainSchema from "./schema.ts";
+
+/** Every table, for drizzle (the main schema and the Worker queue's). */
+export const schema = { ...mainSchema, ...queueSchema };
 
 export type Db = LibSQLDatabase<typeof schema>;
 
@@ -24,6 +28,13 @@ export interface Database {
 
 /** Migrates the database the client points at and wraps it. */
 export async function openDatabase(client: Client): Promise<Database> {
-  const applied = await migrate(client, MIGRATIONS);
+  return wrapDatabase(client, await migrate(client, MIGRATIONS));
+}
+
+/**
+ * Wraps a client without asking whether the database is migrated: for the Worker, whose every round trip is a
+ * subrequest, and whose database is migrated once at deploy time (`dscraper migrate --db libsql://…`).
+ */
+export function wrapDatabase(client: Client, applied: readonly string[] = []): Database {
   return { db: drizzle({ client, schema }), client, applied, close: () => client.close() };
 }

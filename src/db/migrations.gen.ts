@@ -109,5 +109,27 @@ export const MIGRATIONS: readonly Migration[] = [
       "CREATE INDEX `jobs_source` ON `jobs` (`source_id`,`id`);",
       "-- Items stored before last_seen_at existed were last seen, at the latest, when they were last written.\nUPDATE `items` SET `last_seen_at` = `updated_at` WHERE `last_seen_at` IS NULL;"
     ]
+  },
+  {
+    "tag": "0005_worker_queue",
+    "folderMillis": 1796410068944,
+    "hash": "2f1dec9b1d933123161e38590548312d4ad6c220e6e5475939359506a33209c6",
+    "sql": [
+      "CREATE TABLE `crawl_requests` (\n\t`job_id` integer NOT NULL,\n\t`key` text NOT NULL,\n\tPRIMARY KEY(`job_id`, `key`),\n\tFOREIGN KEY (`job_id`) REFERENCES `jobs`(`id`) ON UPDATE no action ON DELETE cascade\n);",
+      "CREATE TABLE `crawl_runs` (\n\t`job_id` integer PRIMARY KEY NOT NULL,\n\t`plan` text NOT NULL,\n\t`pending` integer NOT NULL,\n\t`list_pages` integer DEFAULT 0 NOT NULL,\n\t`items_read` integer DEFAULT 0 NOT NULL,\n\t`max_pages` integer,\n\t`max_items` integer,\n\tFOREIGN KEY (`job_id`) REFERENCES `jobs`(`id`) ON UPDATE no action ON DELETE cascade\n);",
+      "CREATE TABLE `crawl_slots` (\n\t`job_id` integer NOT NULL,\n\t`slot` text NOT NULL,\n\t`result` text,\n\tPRIMARY KEY(`job_id`, `slot`),\n\tFOREIGN KEY (`job_id`) REFERENCES `jobs`(`id`) ON UPDATE no action ON DELETE cascade\n);",
+      "CREATE TABLE `crawl_steps` (\n\t`id` integer PRIMARY KEY AUTOINCREMENT NOT NULL,\n\t`job_id` integer NOT NULL,\n\t`parent_id` integer,\n\t`kind` text NOT NULL,\n\t`task` text NOT NULL,\n\t`status` text NOT NULL,\n\t`admitted` integer,\n\t`token` text,\n\t`lease_until` integer,\n\t`commit_id` text,\n\t`items` text,\n\t`error` text,\n\t`attempts` integer DEFAULT 0 NOT NULL,\n\tFOREIGN KEY (`job_id`) REFERENCES `jobs`(`id`) ON UPDATE no action ON DELETE cascade\n);",
+      "CREATE INDEX `crawl_steps_job` ON `crawl_steps` (`job_id`,`status`);",
+      "CREATE INDEX `crawl_steps_parent` ON `crawl_steps` (`parent_id`);",
+      "CREATE TABLE `crawl_waiting` (\n\t`id` integer PRIMARY KEY AUTOINCREMENT NOT NULL,\n\t`job_id` integer NOT NULL,\n\t`step_id` integer NOT NULL,\n\t`idx` integer NOT NULL,\n\t`item` text NOT NULL,\n\tFOREIGN KEY (`job_id`) REFERENCES `jobs`(`id`) ON UPDATE no action ON DELETE cascade\n);",
+      "CREATE INDEX `crawl_waiting_step` ON `crawl_waiting` (`step_id`);",
+      "CREATE TABLE `crawl_waits` (\n\t`job_id` integer NOT NULL,\n\t`slot` text NOT NULL,\n\t`waiting_id` integer NOT NULL,\n\t`need` integer NOT NULL,\n\tPRIMARY KEY(`job_id`, `slot`, `waiting_id`, `need`),\n\tFOREIGN KEY (`waiting_id`) REFERENCES `crawl_waiting`(`id`) ON UPDATE no action ON DELETE cascade\n);",
+      "CREATE INDEX `crawl_waits_item` ON `crawl_waits` (`waiting_id`);",
+      "CREATE TABLE `host_slots` (\n\t`host` text NOT NULL,\n\t`lane` integer NOT NULL,\n\t`holder` text,\n\t`held_until` integer DEFAULT 0 NOT NULL,\n\t`next_start` integer DEFAULT 0 NOT NULL,\n\tPRIMARY KEY(`host`, `lane`)\n);",
+      "CREATE TABLE `image_downloads` (\n\t`file_name` text PRIMARY KEY NOT NULL,\n\t`holder` text NOT NULL,\n\t`lease_until` integer NOT NULL\n);",
+      "CREATE TABLE `robots_cache` (\n\t`origin` text PRIMARY KEY NOT NULL,\n\t`status` integer NOT NULL,\n\t`location` text,\n\t`body` text NOT NULL,\n\t`expires_at` integer NOT NULL\n);",
+      "CREATE TABLE `worker_invocations` (\n\t`id` integer PRIMARY KEY AUTOINCREMENT NOT NULL,\n\t`handler` text NOT NULL,\n\t`started_at` integer NOT NULL,\n\t`wall_ms` integer NOT NULL,\n\t`busy_ms` integer NOT NULL,\n\t`messages` integer NOT NULL,\n\t`budget` integer NOT NULL,\n\t`subrequests` integer NOT NULL,\n\t`fetches` integer NOT NULL,\n\t`database` integer NOT NULL,\n\t`storage` integer NOT NULL,\n\t`queue` integer NOT NULL,\n\t`carried` integer NOT NULL,\n\t`jobs` text NOT NULL\n);",
+      "CREATE INDEX `worker_invocations_started` ON `worker_invocations` (`started_at`);"
+    ]
   }
 ];

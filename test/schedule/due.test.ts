@@ -5,9 +5,8 @@
 import { describe, expect, test } from "bun:test";
 import type { InValue } from "@libsql/client";
 import { drizzle } from "drizzle-orm/libsql/web";
-import * as schema from "../../src/db/schema.ts";
 import type { JobKind, JobStatus } from "../../src/model/enums.ts";
-import type { Database } from "../../src/db/connect.ts";
+import { schema, type Database } from "../../src/db/connect.ts";
 import { dueCheckers, dueCheckersQuery, dueSources, dueSourcesQuery, MAX_CHECKER_RUNS_PER_TICK, MAX_SPIDER_RUNS_PER_TICK, refreshRunnable } from "../../src/db/runtimes.ts";
 import { DATABASE_BACKENDS, tempDatabase } from "../support/temp.ts";
 

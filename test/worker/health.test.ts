@@ -40,19 +40,27 @@ describe("the Worker under wrangler dev", () => {
     expect(await response.json()).toEqual({
       error: { code: "not_found", message: "no route /api/sources: this Worker serves only GET /api/health so far (the API is not part of it yet)" },
     });
+    // The test-only routes are not there unless DSCRAPER_TEST_HOOKS says so.
+    const hook = await worker.current.fetch("/__test/send", { method: "POST", body: JSON.stringify({ messages: [{ type: "job", job: 1 }] }) });
+    expect(hook.status).toBe(404);
     const post = await worker.current.fetch("/api/health", { method: "POST" });
     expect(post.status).toBe(405);
     expect(((await post.json()) as { error: { code: string } }).error.code).toBe("method_not_allowed");
   });
 
-  test("a cron trigger (wrangler's /__scheduled) reaches `scheduled`, which says that nothing is scheduled yet", async () => {
-    for (const cron of ["* * * * *", "0 6 * * *"]) {
+  test("a cron trigger (wrangler's /__scheduled) reaches `scheduled`: the scheduler pass every minute, the daily round at 06:00", async () => {
+    const expected: [string, RegExp][] = [
+      ["* * * * *", /\{[^\n]*"msg":"tick: queued 0 crawl\(s\) and 0 check\(s\)"[^\n]*\}/],
+      ["0 6 * * *", /\{[^\n]*"msg":"daily round: no webhook[^\n]*\}/],
+    ];
+    for (const [cron, line] of expected) {
       const response = await worker.current.scheduled(cron);
       expect(response.status).toBe(200);
       expect(await response.text()).toBe("Ran scheduled event");
+      await worker.current.waitForOutput(line);
       const escaped = cron.replaceAll("*", "\\*");
-      const [line] = await worker.current.waitForOutput(new RegExp(`\\{[^\\n]*"cron":"${escaped}"[^\\n]*\\}`));
-      expect(JSON.parse(line)).toMatchObject({ level: "WARNING", msg: "cron trigger received; the Worker's scheduler is not built yet, nothing was enqueued", cron });
+      const [done] = await worker.current.waitForOutput(new RegExp(`\\{[^\\n]*"msg":"invocation done","handler":"cron:${escaped}"[^\\n]*\\}`));
+      expect(JSON.parse(done)).toMatchObject({ level: "INFO", handler: `cron:${cron}` });
     }
   });
 

@@ -3,7 +3,7 @@ import { describe, expect, test } from "bun:test";
 import { ValidationError } from "../../src/errors.ts";
 import { DEFAULT_FETCH_SETTINGS } from "../../src/fetch/fetcher.ts";
 import { DEFAULT_IMAGE_SETTINGS } from "../../src/images/settings.ts";
-import { DEFAULT_SUBREQUEST_BUDGET, WORKER_MAX_PIXELS, workerSettings } from "../../worker/settings.ts";
+import { DEFAULT_HOST_WAIT_MS, DEFAULT_SUBREQUEST_BUDGET, DEFAULT_WALL_BUDGET_MS, WORKER_MAX_PIXELS, workerSettings } from "../../worker/settings.ts";
 
 describe("workerSettings", () => {
   test("no vars: the binary's defaults, with the Worker's pixel cap and subrequest budget", () => {
@@ -11,15 +11,31 @@ describe("workerSettings", () => {
       fetch: DEFAULT_FETCH_SETTINGS,
       images: { ...DEFAULT_IMAGE_SETTINGS, maxPixels: WORKER_MAX_PIXELS },
       subrequestBudget: DEFAULT_SUBREQUEST_BUDGET,
+      wallBudgetMs: DEFAULT_WALL_BUDGET_MS,
+      hostWaitMs: DEFAULT_HOST_WAIT_MS,
       timeZone: "UTC",
+      log: { level: "ERROR", limit: 250 },
+      notifyUrl: undefined,
+      tickCaps: {},
+      dailyCron: "0 6 * * *",
+      deadLetterQueue: "dscraper-jobs-dlq",
+      testHooks: false,
     });
   });
 
   test("wrangler.toml's own [vars] are valid", async () => {
-    const config = Bun.TOML.parse(await Bun.file(new URL("../../wrangler.toml", import.meta.url)).text()) as { vars: Record<string, unknown> };
+    const config = Bun.TOML.parse(await Bun.file(new URL("../../wrangler.toml", import.meta.url)).text()) as {
+      vars: Record<string, unknown>;
+      queues: { consumers: { queue: string; dead_letter_queue?: string }[] };
+      triggers: { crons: string[] };
+    };
     const settings = workerSettings(config.vars);
     expect(settings.images.maxPixels).toBe(5_000_000);
     expect(settings.subrequestBudget).toBe(40);
+    // The names the handlers tell apart are the ones declared: the dead-letter queue (consumed too) and the daily cron.
+    expect(settings.deadLetterQueue).toBe(config.queues.consumers[0]!.dead_letter_queue!);
+    expect(config.queues.consumers.map((c) => c.queue)).toContain(settings.deadLetterQueue);
+    expect(config.triggers.crons).toContain(settings.dailyCron);
   });
 
   const cases: [string, Record<string, unknown>, (s: ReturnType<typeof workerSettings>) => unknown, unknown][] = [
@@ -37,6 +53,12 @@ describe("workerSettings", () => {
     ["JPEG quality", { DSCRAPER_JPEG_QUALITY: "70" }, (s) => s.images.jpegQuality, 70],
     ["subrequest budget (paid plan)", { DSCRAPER_SUBREQUEST_BUDGET: "900" }, (s) => s.subrequestBudget, 900],
     ["time zone", { DSCRAPER_TZ: "Europe/Berlin" }, (s) => s.timeZone, "Europe/Berlin"],
+    ["wall budget", { DSCRAPER_WALL_BUDGET_MS: "5000" }, (s) => s.wallBudgetMs, 5000],
+    ["host wait", { DSCRAPER_HOST_WAIT_MS: "0" }, (s) => s.hostWaitMs, 0],
+    ["log level and limit", { DSCRAPER_LOG_LEVEL: "warning", DSCRAPER_LOG_LIMIT: "10" }, (s) => s.log, { level: "WARNING", limit: 10 }],
+    ["webhook", { DSCRAPER_NOTIFY_URL: "https://hooks.example.com/x" }, (s) => s.notifyUrl, "https://hooks.example.com/x"],
+    ["tick caps", { DSCRAPER_MAX_SPIDER_RUNS_PER_TICK: "3", DSCRAPER_MAX_CHECKER_RUNS_PER_TICK: "0" }, (s) => s.tickCaps, { spiders: 3, checkers: 0 }],
+    ["test hooks", { DSCRAPER_TEST_HOOKS: "true" }, (s) => s.testHooks, true],
     ["an empty var is unset", { DSCRAPER_PER_HOST: "" }, (s) => s.fetch.perHost, DEFAULT_FETCH_SETTINGS.perHost],
   ];
   test.each(cases)("%s", (_name, vars, pick, expected) => {
@@ -51,11 +73,14 @@ describe("workerSettings", () => {
     [{ DSCRAPER_THUMBS: "small" }, [{ path: "DSCRAPER_THUMBS", message: `"small": expected NAME=WIDTHxHEIGHT, e.g. small=170x170` }]],
     [{ DSCRAPER_IMAGES_FORMAT: "THUMBS" }, [{ path: "DSCRAPER_THUMBS", message: "format THUMBS stores thumbnails only, so it needs at least one thumbnail size" }]],
     [{ DSCRAPER_JPEG_QUALITY: "101" }, [{ path: "DSCRAPER_JPEG_QUALITY", message: "must be between 1 and 100" }]],
+    [{ DSCRAPER_SUBREQUEST_BUDGET: "10" }, [{ path: "DSCRAPER_SUBREQUEST_BUDGET", message: "expects a whole number of at least 20, got '10'" }]],
+    [{ DSCRAPER_LOG_LEVEL: "LOUD" }, [{ path: "DSCRAPER_LOG_LEVEL", message: "expects one of DEBUG, INFO, WARNING, ERROR, CRITICAL, got 'LOUD'" }]],
+    [{ DSCRAPER_NOTIFY_URL: "ftp://x" }, [{ path: "DSCRAPER_NOTIFY_URL", message: `webhook URL "ftp://x" must be http:// or https://, not ftp:` }]],
     [
       { DSCRAPER_SUBREQUEST_BUDGET: "-1", DSCRAPER_PER_HOST: "x" },
       [
         { path: "DSCRAPER_PER_HOST", message: "expects a whole number of at least 1, got 'x'" },
-        { path: "DSCRAPER_SUBREQUEST_BUDGET", message: "expects a whole number of at least 1, got '-1'" },
+        { path: "DSCRAPER_SUBREQUEST_BUDGET", message: "expects a whole number of at least 20, got '-1'" },
       ],
     ],
   ];
