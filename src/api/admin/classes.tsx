@@ -10,6 +10,7 @@ import { deleteClass } from "../../db/definition-deletes.ts";
 import { NotFoundError } from "../../errors.ts";
 import { attrTypeSchema, ATTR_TYPES } from "../../model/attr.ts";
 import { scrapedClassSchema } from "../../model/scraped-class.ts";
+import { CHECKER_SCHEDULER_DEFAULTS, SCRAPER_SCHEDULER_DEFAULTS } from "../../model/scheduler-conf.ts";
 import { SCHEDULER_KEYS } from "../../bundle/dds-codes.ts";
 import { classOut } from "../shapes.ts";
 import type { AdminEnv } from "./env.ts";
@@ -142,7 +143,7 @@ export const classScreens = new Hono<AdminEnv>()
     );
   })
   .get("/new", (c) => {
-    const draft = { name: "", attrs: [{ name: "base", attr_type: "B" }] };
+    const draft = { name: "", scraper_scheduler_conf: SCRAPER_SCHEDULER_DEFAULTS, checker_scheduler_conf: CHECKER_SCHEDULER_DEFAULTS, attrs: [{ name: "base", attr_type: "B" }] };
     return render(c, "New class", <ClassForm state={new FormState(scrapedClassSchema, draft)} action="/admin/classes" session={c.var.session} />);
   })
   .post("/", async (c) => {

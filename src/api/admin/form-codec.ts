@@ -186,7 +186,7 @@ export function decodeForm(schema: z.ZodType, fields: FormFields): Decoded {
         put(tree, path, text);
     }
   }
-  return { value: compact(tree) as Record<string, unknown>, raw, issues };
+  return { value: (compact(tree) ?? {}) as Record<string, unknown>, raw, issues };
 }
 
 /** One entry per line; a line without "://" may also hold several, separated by commas. */
@@ -239,11 +239,16 @@ function compact(node: unknown): unknown {
       .map((k) => o[String(k)])
       .filter((row) => !dropped(row))
       .map((row) => {
-        const { _blank: _b, _remove: _r, ...rest } = compact(row) as Record<string, unknown>;
+        const { _blank: _b, _remove: _r, ...rest } = (compact(row) ?? {}) as Record<string, unknown>;
         return rest;
       });
   }
-  return Object.fromEntries(Object.entries(o).map(([k, v]) => [k, compact(v)]));
+  // A group of fields left all empty (a scheduler configuration, say) is not given: its default applies.
+  const entries = Object.entries(o).flatMap(([k, v]) => {
+    const value = compact(v);
+    return value === undefined ? [] : [[k, value] as const];
+  });
+  return entries.length ? Object.fromEntries(entries) : undefined;
 }
 
 function dropped(row: unknown): boolean {

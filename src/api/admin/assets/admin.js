@@ -31,7 +31,18 @@ document.addEventListener("click", function (event) {
       var value = el.getAttribute(attr);
       if (value && value.indexOf(from) !== -1) el.setAttribute(attr, value.split(from).join(to));
     });
-    if (el.matches("input[type=text], input:not([type]), textarea")) el.value = "";
+  });
+  // A copy keeps what was typed into the row it copies: back to the empty row's own defaults.
+  copy.querySelectorAll("input:not([type=hidden]), textarea").forEach(function (el) {
+    if (el.type === "checkbox") el.checked = el.defaultChecked;
+    else el.value = el.defaultValue;
+  });
+  copy.querySelectorAll("select").forEach(function (el) {
+    var initial = 0;
+    Array.prototype.forEach.call(el.options, function (option, i) {
+      if (option.defaultSelected) initial = i;
+    });
+    el.selectedIndex = initial;
   });
   copy.querySelectorAll(".errors").forEach(function (el) {
     el.remove();
