@@ -10,6 +10,7 @@
  */
 import { Hono } from "hono";
 import { csrf } from "hono/csrf";
+import { HTTPException } from "hono/http-exception";
 import { ConflictError, DscraperError, NotFoundError, ValidationError } from "../../errors.ts";
 import { bundleScreens } from "./bundles.tsx";
 import { classScreens } from "./classes.tsx";
@@ -68,6 +69,10 @@ export function adminRoutes(sessions: AdminSessions, assets: AdminAssets) {
     return c.redirect(`/admin/sign-in${back}`, 303);
   });
   admin.onError((err, c) => {
+    if (err instanceof HTTPException && err.status === 403) {
+      return render(c, "Refused", <Empty>This form was sent from another site (its Origin is not this server's), so it was refused.</Empty>, 403);
+    }
+    if (err instanceof HTTPException && err.status < 500) return render(c, "Bad request", <Empty>{err.message || "The request could not be read."}</Empty>, 400);
     if (err instanceof DscraperError && !(err instanceof ValidationError) && !(err instanceof NotFoundError) && !(err instanceof ConflictError)) {
       return render(c, "Not possible now", <Empty>{err.message}</Empty>, 409);
     }
