@@ -244,3 +244,43 @@ async function waitFor(condition: () => Promise<boolean>, timeoutMs = 90_000): P
   }
 }
 
+
+describe("scrapers", () => {
+  test("pause/activate, clone and the checker test from the scraper's page", async () => {
+    const site = startSite({ "/gone": { status: 404, body: "gone" } });
+    try {
+      const api = await server();
+      await importBundle(
+        api.database,
+        {
+          classes: [{ name: "Q", attrs: [{ name: "base", attr_type: "B" }, { name: "url", attr_type: "U", id_field: true }] }],
+          scrapers: [
+            {
+              name: "q",
+              class: "Q",
+              status: "ACTIVE",
+              page_types: [{ page_type: "MP" }],
+              elems: [{ attr: "base", x_path: "//div" }, { attr: "url", x_path: "a/@href" }],
+              checkers: [{ attr: "url", checker_type: "404", checker_ref_url: `${site.url}/gone` }],
+            },
+          ],
+        },
+        api.clock,
+      );
+      const v = await signedIn(api);
+      const paused = await v.post("/admin/scrapers/1/status", { _csrf: await v.token("/admin"), status: "PAUSED" });
+      expect(paused.headers.get("location")).toBe("/admin/scrapers/1?done=status");
+      expect(((await (await api.fetch("/api/scrapers/1")).json()) as { status: string }).status).toBe("PAUSED");
+      expect((await v.post("/admin/scrapers/1/status", { _csrf: await v.token("/admin"), status: "BOGUS" })).status).toBe(400);
+      const clone = await v.post("/admin/scrapers/1/clone", { _csrf: await v.token("/admin") });
+      expect(clone.headers.get("location")).toBe("/admin/scrapers/2?done=cloned");
+      const tested = await v.post("/admin/scrapers/1/checker-test", { _csrf: await v.token("/admin") });
+      expect(tested.status).toBe(200);
+      const page = await tested.text();
+      expect(page).toContain('id="checker-test"');
+      expect(page).toMatch(/<span class="pill OK">OK<\/span>/);
+    } finally {
+      await site.close();
+    }
+  });
+});

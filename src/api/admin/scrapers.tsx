@@ -12,7 +12,7 @@ import { testCheckers } from "../../check/checker-test.ts";
 import { tryScraper } from "../../crawl/try-scraper.ts";
 import { classesPage, classWith, definitionCount, scrapersPage, scraperWith, sourcesOfScraper } from "../../db/definition-pages.ts";
 import { deleteScraper } from "../../db/definition-deletes.ts";
-import { ConflictError, NotFoundError, type Issue } from "../../errors.ts";
+import { ConflictError, NotFoundError, ValidationError, type Issue } from "../../errors.ts";
 import { isHttpUrl } from "../../model/common.ts";
 import { scraperStatusSchema } from "../../model/enums.ts";
 import { checkScraperAgainstClass, scraperSchema, type Scraper } from "../../model/scraper.ts";
@@ -163,7 +163,9 @@ export const scraperScreens = new Hono<AdminEnv>()
   })
   .post("/:id{\\d+}/status", async (c) => {
     const { database, clock } = c.var.deps;
-    const status = scraperStatusSchema.parse((await c.req.parseBody()).status);
+    const sent = scraperStatusSchema.safeParse((await c.req.parseBody()).status);
+    if (!sent.success) throw new ValidationError([{ path: "status", message: `must be one of ${scraperStatusSchema.options.join(", ")}` }]);
+    const status = sent.data;
     await importDefinition(database, "scrapers", { ...(await stored(c, idOf(c))), status }, clock, idOf(c));
     return c.redirect(`/admin/scrapers/${idOf(c)}?done=status`, 303);
   })
