@@ -40,8 +40,8 @@ export interface Watch {
   csp: string[];
 }
 
-export async function newPage(browser: Browser, options: { width?: number; height?: number } = {}): Promise<{ page: Page; watch: Watch; close(): Promise<void> }> {
-  const context = await browser.newContext({ viewport: { width: options.width ?? 1280, height: options.height ?? 900 } });
+export async function newPage(browser: Browser, options: { width?: number; height?: number; javaScript?: boolean } = {}): Promise<{ page: Page; watch: Watch; close(): Promise<void> }> {
+  const context = await browser.newContext({ viewport: { width: options.width ?? 1280, height: options.height ?? 900 }, javaScriptEnabled: options.javaScript ?? true });
   const page = await context.newPage();
   // Generous: a loaded 2-core CI machine runs crawls, wrangler and this browser at once.
   page.setDefaultTimeout(60_000);

@@ -11,7 +11,7 @@
 import { Hono } from "hono";
 import { csrf } from "hono/csrf";
 import { HTTPException } from "hono/http-exception";
-import { ConflictError, DscraperError, NotFoundError, ValidationError } from "../../errors.ts";
+import { ConflictError, DscraperError, NotFoundError, UnavailableError } from "../../errors.ts";
 import { bundleScreens } from "./bundles.tsx";
 import { classScreens } from "./classes.tsx";
 import { dashboard } from "./dashboard.tsx";
@@ -73,12 +73,10 @@ export function adminRoutes(sessions: AdminSessions, assets: AdminAssets) {
       return render(c, "Refused", <Empty>This form was sent from another site (its Origin is not this server's), so it was refused.</Empty>, 403);
     }
     if (err instanceof HTTPException && err.status < 500) return render(c, "Bad request", <Empty>{err.message || "The request could not be read."}</Empty>, 400);
-    if (err instanceof DscraperError && !(err instanceof ValidationError) && !(err instanceof NotFoundError) && !(err instanceof ConflictError)) {
-      return render(c, "Not possible now", <Empty>{err.message}</Empty>, 409);
-    }
     if (err instanceof NotFoundError) return render(c, "Not found", <Empty>{err.message}</Empty>, 404);
     if (err instanceof ConflictError) return render(c, "Not possible now", <Empty>{err.message}</Empty>, 409);
-    if (err instanceof ValidationError) return render(c, "Invalid input", <Empty>{err.message}</Empty>, 400);
+    if (err instanceof UnavailableError) return render(c, "Not available", <Empty>{err.message}</Empty>, 503);
+    if (err instanceof DscraperError) return render(c, "Invalid input", <Empty>{err.message}</Empty>, 400);
     c.var.deps.log({
       time: c.var.deps.clock.now().toISOString(),
       level: "ERROR",

@@ -1,20 +1,19 @@
 /**
  * @module
- * The admin's one door to queued work: a crawl of a source ("crawl now"), a check of an item, a cancel. These
- * are what `POST /api/sources/:id/crawl`, `POST /api/items/:id/check` and `POST /api/jobs/:id/cancel` do: refused
- * at once with the reason when they cannot run (ConflictError for a PAUSED or INACTIVE scraper or a run going on,
- * NotFoundError for no such source or item), else queued as a job and handed to the queue (`deps.queue`), which
- * runs it in the background.
+ * The admin's one door to queued work: a crawl of a source ("crawl now") and a cancel. These are what
+ * `POST /api/sources/:id/crawl` and `POST /api/jobs/:id/cancel` do: refused at once with the reason when they
+ * cannot run (ConflictError for a PAUSED or INACTIVE scraper or a run going on, NotFoundError for no such source,
+ * UnavailableError for an image store that cannot be written), else queued as a job and handed to the queue
+ * (`deps.queue`), which runs it in the background.
  *
- * MERGE NOTE: the job routes' branch (jobs-api) names these core functions `enqueueCrawl` and `enqueueCheck` in
- * `src/jobs/enqueue.ts`, with these signatures. Once it is merged, this file becomes
- * `export { enqueueCrawl, enqueueCheck } from "../../jobs/enqueue.ts";` plus `cancel`, and nothing else changes.
+ * MERGE NOTE: the job routes' branch (jobs-api) has this core function as `enqueueCrawl` in `src/jobs/enqueue.ts`,
+ * with this signature. Once it is merged, this file becomes `export { enqueueCrawl } from "../../jobs/enqueue.ts";`
+ * plus `cancel` (or jobs-api's own cancel), and nothing else changes.
  */
 import type { Database } from "../../db/connect.ts";
 import { UnavailableError } from "../../errors.ts";
 import { ImageStoreError } from "../../images/errors.ts";
 import { checkImageStore } from "../../images/store-check.ts";
-import { checkTarget } from "../../jobs/check-job.ts";
 import { refuseCrawl } from "../../jobs/crawl-job.ts";
 import { storedDefinitions } from "../../jobs/definitions.ts";
 import { cancelJob, queueJob, type JobRow } from "../../jobs/lifecycle.ts";
@@ -44,18 +43,6 @@ export async function enqueueCrawl(deps: EnqueueDeps, ref: string | number, opti
   const job = await queueJob(
     deps.database,
     { kind: "crawl", source_id: defs.sourceId, scraper_id: defs.scraperId, dry_run: options.dry_run, update_schedule: false, params: { ...options } },
-    deps.clock.now(),
-  );
-  await deps.queue.enqueue(job.id);
-  return job;
-}
-
-/** Queues a check of item `itemId` (a dry run reports what would happen and changes nothing). */
-export async function enqueueCheck(deps: EnqueueDeps, itemId: number, dryRun: boolean): Promise<JobRow> {
-  const target = await checkTarget(deps, itemId, false);
-  const job = await queueJob(
-    deps.database,
-    { kind: "check", item_id: itemId, source_id: target.sourceId, scraper_id: target.scraperId, dry_run: dryRun, update_schedule: false },
     deps.clock.now(),
   );
   await deps.queue.enqueue(job.id);

@@ -33,7 +33,7 @@ const DONE: Record<string, string> = {
   marker: "Log marker saved.",
 };
 
-export function render(c: Context<AdminEnv>, title: string, body: Child, status: 200 | 400 | 401 | 403 | 404 | 409 | 500 = 200) {
+export function render(c: Context<AdminEnv>, title: string, body: Child, status: 200 | 400 | 401 | 403 | 404 | 409 | 500 | 503 = 200) {
   const done = DONE[c.req.query("done") ?? ""];
   return c.html(
     <>
@@ -131,11 +131,11 @@ export const Pager: FC<{ page: number; perPage: number; total: number; href: (pa
   if (pages <= 1) return null;
   return (
     <nav class="pager" aria-label="pages">
-      {p.page > 1 ? <a href={p.href(p.page - 1)}>← Newer</a> : <span />}
+      {p.page > 1 ? <a href={p.href(p.page - 1)}>← Previous</a> : <span />}
       <span>
         page {p.page} of {pages} ({p.total})
       </span>
-      {p.page < pages ? <a href={p.href(p.page + 1)}>Older →</a> : <span />}
+      {p.page < pages ? <a href={p.href(p.page + 1)}>Next →</a> : <span />}
     </nav>
   );
 };
