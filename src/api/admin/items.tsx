@@ -96,7 +96,7 @@ export const itemScreens = new Hono<AdminEnv>()
           <td class="thumbs">
             {images.map((a) => {
               const key = thumbnailKey(item.images, item.data[a.name]);
-              return key ? <img src={`/admin/items/image/${key}`} alt={a.name} class="thumb" loading="lazy" /> : <span class="muted">—</span>;
+              return key ? <img src={`/admin/items/image/${key}`} alt={a.name} class="thumb" /> : <span class="muted">—</span>;
             })}
           </td>
           <td>
