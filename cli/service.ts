@@ -7,6 +7,7 @@
  */
 import { dailyMonitoring } from "../src/check/alerts.ts";
 import { createApp } from "../src/api/app.ts";
+import { ADMIN_ASSETS } from "./admin-assets.ts";
 import { DEFAULT_API_SETTINGS, type ApiSettings } from "../src/api/deps.ts";
 import type { Database } from "../src/db/connect.ts";
 import { recoverJobs } from "../src/jobs/recover.ts";
@@ -90,7 +91,7 @@ export async function startService(ctx: Context<typeof SERVE_FLAGS>): Promise<Se
 
   const rate = f["rate-limit"] ?? DEFAULT_API_SETTINGS.rateLimit;
   const settings: ApiSettings = { ...DEFAULT_API_SETTINGS, rateLimit: rate, burst: f["rate-limit"] === undefined ? DEFAULT_API_SETTINGS.burst : 2 * rate, ...(token ? { token } : {}) };
-  const app = createApp({ database, images: ctx.blobStore(), queue, clock: systemClock, fetcher: deps.fetcher, settings, log });
+  const app = createApp({ database, images: ctx.blobStore(), queue, clock: systemClock, fetcher: deps.fetcher, settings, log, adminAssets: ADMIN_ASSETS });
   let server: ReturnType<typeof Bun.serve>;
   try {
     server = Bun.serve({ hostname: host, port: f.port ?? DEFAULT_PORT, fetch: (request, srv) => app.fetch(request, { ip: srv.requestIP(request)?.address }) });

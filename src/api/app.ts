@@ -11,6 +11,8 @@ import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { requestId } from "hono/request-id";
 import { accessLog } from "./access-log.ts";
+import { adminRoutes } from "./admin/index.tsx";
+import { AdminSessions, sessionReads } from "./admin/session.ts";
 import { identify, requireAuth } from "./auth.ts";
 import type { ApiDeps, ApiEnv } from "./deps.ts";
 import { errorResponse, notFound, onError } from "./errors.ts";
@@ -40,6 +42,8 @@ export function createApp(deps: ApiDeps) {
   app.use(requestId());
   app.use(accessLog);
   app.use(identify(settings.token));
+  const sessions = new AdminSessions(settings.token, () => deps.clock.now());
+  app.use(sessionReads(sessions));
   app.use(rateLimit({ rate: settings.rateLimit, burst: settings.burst, clock: deps.clock }));
   app.use(requireAuth);
   app.use(
@@ -64,8 +68,11 @@ export function createApp(deps: ApiDeps) {
     .route("/api/jobs", jobRoutes)
     .route("/api/sources", sourceJobRoutes)
     .route("/api/items", itemJobRoutes);
-  // Last: the document describes every route mounted before it.
-  return api.route("/api", documentRoutes(api));
+  // The document describes the routes that carry hono-openapi's descriptions: the admin's carry none.
+  return api
+    .route("/api", documentRoutes(api))
+    .route("/admin", adminRoutes(sessions, deps.adminAssets))
+    .get("/", (c) => c.redirect("/admin", 302));
 }
 
 export type Api = ReturnType<typeof createApp>;

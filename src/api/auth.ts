@@ -31,8 +31,9 @@ export function identify(token: string | undefined): MiddlewareHandler<ApiEnv> {
   };
 }
 
-/** Routes anyone may call. */
+/** Routes anyone may call. The admin page (`/`, `/admin/…`) signs its users in itself, with a session cookie. */
 function isOpen(method: string, path: string): boolean {
+  if (path === "/" || path === "/admin" || path.startsWith("/admin/")) return true;
   return (method === "GET" || method === "HEAD") && path === "/api/health";
 }
 

@@ -7,6 +7,7 @@
 import type { Database } from "../db/connect.ts";
 import type { Fetcher } from "../fetch/fetcher.ts";
 import type { BlobStore, Clock, JobQueue } from "../ports.ts";
+import type { AdminAssets } from "./admin/env.ts";
 import type { PageCache } from "./lists.ts";
 
 export interface ApiSettings {
@@ -18,6 +19,8 @@ export interface ApiSettings {
   burst: number;
   /** Largest request body, in bytes (413 beyond). */
   bodyLimit: number;
+  /** Time zone of the date processors in the admin's "try it" (`DSCRAPER_TZ`); default UTC. */
+  timeZone?: string;
 }
 
 export const DEFAULT_API_SETTINGS: Readonly<Omit<ApiSettings, "token">> = Object.freeze({
@@ -40,6 +43,8 @@ export interface ApiDeps {
   /** For checker tests: the process's fetcher, so that per-host politeness holds across everything it fetches. */
   fetcher: Pick<Fetcher, "fetch">;
   settings: ApiSettings;
+  /** The admin page's stylesheet and script: each platform reads the files its own way (cli/admin-assets.ts). */
+  adminAssets: AdminAssets;
   /** Access-log lines (one per request) and internal errors. */
   log(line: ApiLogLine): void;
   /** More parts for `GET /api/health` beside database, images and queue (the Worker's vars, say). */

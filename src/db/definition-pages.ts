@@ -87,3 +87,8 @@ export async function scraperNamesStarting(database: Database, prefix: string): 
     .where(sql`instr(${scrapers.name}, ${prefix}) = 1`);
   return new Set(rows.map((r) => r.name));
 }
+
+/** The first `limit` sources of a scraper, by id (the admin's "try it" starts from the first). */
+export async function sourcesOfScraper(database: Database, scraperId: number, limit: number): Promise<SourceView[]> {
+  return sourceViews(database).where(eq(sources.scraper_id, scraperId)).orderBy(asc(sources.id)).limit(limit);
+}

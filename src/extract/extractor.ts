@@ -19,7 +19,7 @@ export type Value = string | string[];
 export type Values = Record<string, Value>;
 
 /** Picks strings (or base contexts) out of a page, whatever its kind. */
-interface Selector {
+export interface Selector {
   strings(context: unknown): string[];
   contexts(context: unknown): unknown[];
 }
@@ -86,7 +86,8 @@ export function compileExtractor(cls: ScrapedClassBody, scraper: ScraperBody): E
   };
 }
 
-function rootOf(page: Page): unknown {
+/** What expressions start from: the document of an HTML or XML page, the data of a JSON page. */
+export function rootOf(page: Page): unknown {
   return page.kind === "JSON" ? page.data : page.document;
 }
 
@@ -108,7 +109,8 @@ function mapValue(value: Value, fn: (v: string) => string): Value {
   return typeof value === "string" ? fn(value) : value.map(fn);
 }
 
-function selector(expression: string, content: ContentType): Selector {
+/** An elem's expression compiled for its page's content type: XPath, or JSONPath on JSON pages. */
+export function selector(expression: string, content: ContentType): Selector {
   if (content !== "JSON") {
     const xpath = compileXPath(expression);
     return { strings: (node) => xpath.strings(node), contexts: (node) => xpath.nodes(node) };

@@ -4,6 +4,7 @@
  */
 import { join } from "node:path";
 import { tmpdir } from "node:os";
+import { ADMIN_ASSETS } from "../../cli/admin-assets.ts";
 import { connectDatabase } from "../../cli/database.ts";
 import { FsBlobStore } from "../../cli/fs-blob-store.ts";
 import { LocalQueue } from "../../cli/local-queue.ts";
@@ -22,6 +23,7 @@ const app = createApp({
   clock: systemClock,
   fetcher: new Fetcher(TEST_FETCH),
   settings: { ...DEFAULT_API_SETTINGS, rateLimit: 0 },
+  adminAssets: ADMIN_ASSETS,
   log: () => {},
 });
 const server = Bun.serve({ hostname: "127.0.0.1", port: 0, fetch: (request) => app.fetch(request) });

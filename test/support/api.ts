@@ -5,12 +5,15 @@
  */
 import { hc } from "hono/client";
 import { join } from "node:path";
+import { ADMIN_ASSETS } from "../../cli/admin-assets.ts";
 import { FsBlobStore } from "../../cli/fs-blob-store.ts";
+import { loadPhoton } from "../../cli/photon.ts";
 import { LocalQueue } from "../../cli/local-queue.ts";
 import { createApp, type Api } from "../../src/api/app.ts";
 import { DEFAULT_API_SETTINGS, type ApiDeps, type ApiLogLine, type ApiSettings } from "../../src/api/deps.ts";
 import type { Database } from "../../src/db/connect.ts";
 import { Fetcher } from "../../src/fetch/fetcher.ts";
+import { parseImageSettings, type ImageSettingsInput } from "../../src/images/settings.ts";
 import { runQueuedJob, type RunnerDeps } from "../../src/jobs/runner.ts";
 import type { LogRecord } from "../../src/jobs/log.ts";
 import type { Clock } from "../../src/ports.ts";
@@ -58,6 +61,8 @@ export interface ApiOptions {
   deps?: Partial<ApiDeps>;
   /** For the jobs the queue runs (a faster heartbeat, a webhook…). */
   runner?: Partial<RunnerDeps>;
+  /** Crawls the queue runs store their items' images with these settings (as `serve` does); default: no images. */
+  images?: ImageSettingsInput;
 }
 
 export async function startApi(options: ApiOptions = {}): Promise<ApiServer> {
@@ -76,12 +81,13 @@ export async function startApi(options: ApiOptions = {}): Promise<ApiServer> {
     log: { level: "DEBUG" as const, limit: 1000, sink: (r: LogRecord) => jobLogs.push(r) },
     conditionalRequests: true,
     store: images,
+    ...(options.images ? { images: { store: images, settings: parseImageSettings(options.images), photon: loadPhoton } } : {}),
     ...options.runner,
   };
   const queue = new LocalQueue(2, async (id, signal) => void (await runQueuedJob(runner, id, signal)), database, runner.clock, () => {});
   const token = options.token === null ? undefined : (options.token ?? TEST_TOKEN);
   const settings: ApiSettings = { ...DEFAULT_API_SETTINGS, ...options.settings, ...(token !== undefined ? { token } : {}) };
-  const app = createApp({ database, images, queue, clock, fetcher, settings, log: (line) => lines.push(line), ...options.deps });
+  const app = createApp({ database, images, queue, clock, fetcher, settings, adminAssets: ADMIN_ASSETS, log: (line) => lines.push(line), ...options.deps });
   const server = Bun.serve({ hostname: "127.0.0.1", port: 0, fetch: (request, srv) => app.fetch(request, { ip: srv.requestIP(request)?.address }) });
   const url = `http://127.0.0.1:${server.port}`;
   const auth: Record<string, string> = token === undefined ? {} : { authorization: `Bearer ${token}` };
