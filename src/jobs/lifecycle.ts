@@ -13,6 +13,7 @@
  * its final status over the one it was given. It writes nothing, with one exception: a run cancelled from outside
  * records its stats (what it did until it noticed), keeping the cancel's status, error and finish time.
  */
+import { failureReason } from "../errors.ts";
 import type { Database } from "../db/connect.ts";
 import {
   cancelJob as cancelJobRow,
@@ -181,7 +182,7 @@ export async function finishing(run: JobRun, body: () => Promise<JobRow>): Promi
   try {
     return await body();
   } catch (e) {
-    await run.finish("failed", {}, `internal error: ${e instanceof Error ? e.message : String(e)}`);
+    await run.finish("failed", {}, failureReason(e));
     throw e;
   }
 }
