@@ -5,6 +5,7 @@
  * and its stored log rows.
  */
 import { afterAll, describe, expect, test } from "bun:test";
+import type { BundleInput } from "../../src/model/bundle.ts";
 import { crawlSource, store, storedItems } from "../support/crawl.ts";
 import { html, startSite } from "../support/site.ts";
 import { tempDatabase } from "../support/temp.ts";
@@ -22,7 +23,7 @@ const site = startSite({
 });
 afterAll(() => site.close());
 
-function bundle(mandatory: boolean) {
+function bundle(mandatory: boolean): BundleInput {
   return {
     classes: [{ name: "Q", attrs: [{ name: "base", attr_type: "B" }, { name: "title", attr_type: "S", id_field: true }, { name: "code", attr_type: "S" }] }],
     scrapers: [
@@ -62,7 +63,7 @@ describe("a reg_exp the engine gives up on", () => {
     expect(warnings[0]!.ref_object).toBe(`${site.url}/list`);
     // The same line is a stored log row of the job (WARNING is at or above the log level of this crawl).
     const rows = await database.client.execute({ sql: "SELECT level, message, ref_object FROM logs WHERE job_id = ? AND message LIKE '%gave up%'", args: [job.id] });
-    expect(rows.rows.map((r) => ({ ...r }))).toEqual([{ level: "WARNING", message: warnings[0]!.msg, ref_object: `${site.url}/list` }]);
+    expect(rows.rows.map((r) => ({ level: r.level, message: r.message, ref_object: r.ref_object }))).toEqual([{ level: "WARNING", message: warnings[0]!.msg, ref_object: `${site.url}/list` }]);
   });
 
   test("a mandatory value: the item is dropped, and the WARNING tells why its value is missing", async () => {
