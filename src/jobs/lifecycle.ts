@@ -13,7 +13,6 @@
  * its final status over the one it was given. It writes nothing, with one exception: a run cancelled from outside
  * records its stats (what it did until it noticed), keeping the cancel's status, error and finish time.
  */
-import { failureReason } from "../errors.ts";
 import type { Database } from "../db/connect.ts";
 import {
   cancelJob as cancelJobRow,
@@ -29,6 +28,7 @@ import {
   type JobRow,
   type NewJob,
 } from "../db/jobs.ts";
+import { failureReason } from "../errors.ts";
 import type { JobStats } from "../model/job-stats.ts";
 import type { Clock } from "../ports.ts";
 
