@@ -53,14 +53,15 @@ export function collectAfterExportPage(): void {
 /**
  * Call after every few hundred definitions an import reads, and await it. Each definition is parsed and checked,
  * then dropped, and each batch of writes prepares statements whose native memory is only freed by finalizers that
- * run on a later turn of the event loop, after a collection that does not see that memory. Without this, importing
- * 30,000 scrapers grew the process by ~200 MB more than importing 2,000 (bench/import.ts). While the import holds
- * the write lock (`write`), a young-generation collection per batch and a full one every 4: a full one per batch
- * made other writers wait about three times as long, none at all left ~70 MB more behind.
+ * run on a later turn of the event loop after a collection. Without this, importing 30,000 scrapers grew the
+ * process by ~200 MB more than importing 2,000 (bench/import.ts). A young-generation collection per batch, and a
+ * full one once the heap has grown by 16 MiB: a full one per batch made the import slower by a third and, while it
+ * holds the write lock, made other writers wait about three times as long, for ~20 MB less.
  */
-let importWriteBatches = 0;
-export async function collectAfterImportBatch(step: "check" | "write"): Promise<void> {
-  if (step === "check" || ++importWriteBatches % 4 === 0) collect();
+const IMPORT_GROWTH_BYTES = 16 * 1024 * 1024;
+
+export async function collectAfterImportBatch(): Promise<void> {
+  if (used() > collected + IMPORT_GROWTH_BYTES) collect();
   else Bun.gc(false);
   await new Promise((resolve) => setTimeout(resolve, 0));
 }

@@ -53,18 +53,14 @@ export function importBundle(database: Database, input: unknown, clock: Clock): 
 }
 
 export interface ImportOptions {
-  /**
-   * Called after every few hundred definitions read, and awaited: the binary collects its garbage then (in the
-   * write step briefly, as other writers wait for it).
-   */
-  onBatch?(step: "check" | "write"): void | Promise<void>;
+  /** Called after every few hundred definitions read, and awaited: the binary collects its garbage then. */
+  onBatch?(): void | Promise<void>;
 }
 
 /** Stores the bundle `source` reads, all or nothing. Throws ValidationError listing the problems with their paths. */
 export async function importDefinitions(database: Database, input: BundleSource, clock: Clock, options: ImportOptions = {}): Promise<ImportReport> {
-  const { onBatch } = options;
-  const checked = await checkDefinitions(database.client, onBatch ? counted(input, () => onBatch("check")) : input);
-  const source = onBatch ? counted(input, () => onBatch("write")) : input;
+  const source = options.onBatch ? counted(input, options.onBatch) : input;
+  const checked = await checkDefinitions(database.client, source);
   return storeDefinitions(database, clock.now(), async (writer) => {
     await assertUsedClassesUnchanged(writer.tx, checked.usedClasses);
     throwIfAny(await storedScrapersThatNoLongerFit(writer.tx, checked.classes, checked.checker));
