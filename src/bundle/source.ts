@@ -28,18 +28,18 @@ const outlineSchema = z.strictObject({
   sources: z.array(z.unknown()).default([]),
 });
 
-function outlineIssues(input: unknown): ValidationError | undefined {
+/** The bundle's three lists; throws ValidationError (with zod's words) when `input` is not such an object. */
+function outline(input: unknown): z.infer<typeof outlineSchema> {
   const parsed = outlineSchema.safeParse(input, { error: requiredMessage });
-  return parsed.success ? undefined : new ValidationError(zodIssues(parsed.error.issues));
+  if (!parsed.success) throw new ValidationError(zodIssues(parsed.error.issues));
+  return parsed.data;
 }
 
 /** A bundle already parsed (or any value claiming to be one). */
 export function bundleValue(input: unknown): BundleSource {
   return {
     async each(kind, visit) {
-      const parsed = outlineSchema.safeParse(input, { error: requiredMessage });
-      if (!parsed.success) throw new ValidationError(zodIssues(parsed.error.issues));
-      for (const [i, raw] of parsed.data[kind].entries()) await visit(raw, i);
+      for (const [i, raw] of outline(input)[kind].entries()) await visit(raw, i);
     },
   };
 }
@@ -97,7 +97,8 @@ export function bundleBytes(read: () => AsyncIterable<Uint8Array>): BundleSource
           } else if (event.type === "element") {
             await visit(parse(event.bytes, event.offset, `${kind}[${event.index}]`), event.index);
           } else {
-            throw outlineIssues({ [kind]: parse(event.bytes, event.offset, kind) }) ?? new BundleSyntaxError(event.offset, `${kind} must be a list`);
+            // The wanted key holds something other than a list: zod names what it is.
+            outline({ [kind]: parse(event.bytes, event.offset, kind) });
           }
         }
       }
