@@ -8,6 +8,13 @@ import type { FlagSpecs, FlagValues } from "./args.ts";
 
 export const GLOBAL_FLAGS = {
   db: { type: "string", value: "URL", env: "DSCRAPER_DB_URL", help: "database: file:PATH or libsql://… (default file:./data/dscraper.db)" },
+  "busy-timeout-ms": {
+    type: "int",
+    min: 0,
+    value: "N",
+    env: "DSCRAPER_BUSY_TIMEOUT_MS",
+    help: "how long to wait for another writer's lock on the database (default 30000; past 50000 a running job's 60 s lease may lapse meanwhile)",
+  },
   images: { type: "string", value: "DIR", env: "DSCRAPER_IMAGES_DIR", help: "image store folder (default ./data/images)" },
   json: { type: "bool", help: "print machine-readable JSON on stdout" },
   quiet: { type: "bool", help: "no progress on stderr" },

@@ -7,9 +7,12 @@ import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 import { openDatabase, type Database } from "../src/db/connect.ts";
-import { UnavailableError } from "../src/errors.ts";
+import { databaseError } from "../src/db/errors.ts";
+import { errorMessage, UnavailableError } from "../src/errors.ts";
 import { UsageError } from "./args.ts";
 import { localClient } from "./local-client.ts";
+import { DEFAULT_BUSY_TIMEOUT_MS, DRIVER_BUSY_MS, type LockWait } from "./lock-wait.ts";
+import { remoteClient } from "./remote-client.ts";
 
 export const DEFAULT_DB_URL = "file:./data/dscraper.db";
 
@@ -31,23 +34,48 @@ async function clientFactory(url: string): Promise<(config: Config) => Client> {
   return (await import("@libsql/client")).createClient;
 }
 
-export async function connectDatabase(url: string, authToken?: string): Promise<Database> {
+export interface ConnectOptions {
+  /** How long an operation waits for another writer's lock (default {@link DEFAULT_BUSY_TIMEOUT_MS}). */
+  busyTimeoutMs?: number;
+  /** Told when an operation waits for another writer's lock. */
+  onWait?(note: string): void;
+}
+
+/** The database as messages name it: a file's path, or a URL without its query (which may hold a token). */
+export function databaseName(url: string): string {
+  return localPath(url) ?? url.replace(/[?#].*$/, "");
+}
+
+export async function connectDatabase(url: string, authToken?: string, options: ConnectOptions = {}): Promise<Database> {
   const path = localPath(url);
-  if (path !== undefined && path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
+  const name = databaseName(url);
+  const wait: LockWait = { name, waitMs: options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS, ...(options.onWait ? { onWait: options.onWait } : {}) };
+  if (path !== undefined && path !== ":memory:") {
+    try {
+      mkdirSync(dirname(path), { recursive: true });
+    } catch (e) {
+      throw new UnavailableError(`database ${name}: cannot create its folder ${dirname(path)} (${(e as NodeJS.ErrnoException).code ?? errorMessage(e)})`);
+    }
+  }
   let client: Client;
   try {
-    // A crawl writes while `serve` reads and schedules: wait for a lock rather than fail at once.
-    client = (await clientFactory(url))({ url, ...(authToken ? { authToken } : {}), timeout: 5000 });
+    // The driver waits for a lock only briefly, blocking the thread; longer waits are the wrappers' (lock-wait.ts).
+    client = (await clientFactory(url))({ url, ...(authToken ? { authToken } : {}), timeout: Math.min(wait.waitMs, DRIVER_BUSY_MS) });
   } catch (e) {
-    throw new UsageError(`--db: cannot use '${url}': ${e instanceof Error ? e.message : String(e)}`);
+    const named = databaseError(e, name, 0);
+    if (named !== e) throw named;
+    throw new UsageError(`--db: cannot use '${url}': ${errorMessage(e)}`);
   }
   try {
-    if (path === undefined) return await openDatabase(client);
+    if (path === undefined) return await openDatabase(remoteClient(client, wait));
+    const local = localClient(client, wait);
     // WAL lets readers go on while a crawl writes; the setting is stored in the file.
-    await client.execute("PRAGMA journal_mode = WAL");
-    return await openDatabase(localClient(client));
+    await local.execute("PRAGMA journal_mode = WAL");
+    return await openDatabase(local);
   } catch (e) {
     client.close();
-    throw new UnavailableError(`database ${url}: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+    const named = databaseError(e, name, 0);
+    if (named instanceof UnavailableError) throw named;
+    throw new UnavailableError(`database ${name}: ${errorMessage(e)}`, { cause: e });
   }
 }

@@ -1,5 +1,6 @@
 /**
- * The local `file:` libSQL client, made safe for one process that runs several jobs at once.
+ * The local `file:` libSQL client, made safe for one process that runs several jobs at once, and patient with
+ * other processes.
  *
  * 1. One database operation at a time. The native driver runs statements synchronously and, when another
  *    connection holds the write lock, busy-waits on the JavaScript thread. Inside one process that is a
@@ -7,34 +8,35 @@
  *    write blocks the thread, until the busy timeout throws SQLITE_BUSY. Queueing every operation (and a
  *    transaction for its whole life) behind one async lock removes the second writer; nothing is lost, since a
  *    native call blocks the thread anyway.
- * 2. Reconnect after SQLITE_BUSY. The driver leaves a statement that failed with SQLITE_BUSY un-reset, and every
- *    later autocommit write on that connection is then silently rolled back (another process held the lock
- *    longer than the busy timeout, and the next writes are lost without an error). Dropping the connections
- *    before anyone uses them again is the cure.
+ * 2. Another process's lock is waited for asynchronously (`lock-wait.ts`): an operation that finds it taken is
+ *    tried again after a pause, up to the busy timeout, instead of failing (and losing, say, a batch of items).
+ * 3. Reconnect after SQLITE_BUSY. The driver leaves a statement that failed with SQLITE_BUSY un-reset, and every
+ *    later autocommit write on that connection is then silently rolled back (the next writes are lost without an
+ *    error). Dropping the connections before anyone uses them again is the cure.
+ * 4. Failures a user can act on are named (`db/errors.ts`): locked by another writer, read-only, cannot open.
  */
 import type { Client, Transaction, TransactionMode } from "@libsql/client";
+import { isBusy } from "../src/db/errors.ts";
+import { named, retryWhileBusy, type LockWait } from "./lock-wait.ts";
 
 type Release = () => void;
 
-function isBusy(e: unknown): boolean {
-  return typeof e === "object" && e !== null && String((e as { code?: unknown }).code).startsWith("SQLITE_BUSY");
-}
-
-export function localClient(client: Client): Client {
+export function localClient(client: Client, wait: LockWait): Client {
   let tail: Promise<void> = Promise.resolve();
   let poisoned = false;
+  const reconnect = async () => {
+    poisoned = false;
+    try {
+      await client.reconnect();
+    } catch {
+      // the next operation reports the connection problem itself
+    }
+  };
   const acquire = (): Promise<Release> => {
     let release!: Release;
     const held = new Promise<void>((resolve) => (release = resolve));
     const ready = tail.then(() => async () => {
-      if (poisoned) {
-        poisoned = false;
-        try {
-          await client.reconnect();
-        } catch {
-          // the next operation reports the connection problem itself
-        }
-      }
+      if (poisoned) await reconnect();
       release();
     });
     tail = tail.then(() => held);
@@ -45,25 +47,36 @@ export function localClient(client: Client): Client {
       if (isBusy(e)) poisoned = true;
       throw e;
     });
-  const locked =
+  /** One operation that fails as a whole: retried while another process holds the lock. */
+  const patient =
     <A extends unknown[], R>(fn: (...args: A) => Promise<R>) =>
     async (...args: A): Promise<R> => {
       const release = await acquire();
       try {
-        return await watch(fn(...args));
+        return await retryWhileBusy(wait, () => watch(fn(...args)), reconnect);
       } finally {
         release();
       }
     };
   const wrapped: Partial<Client> = {
-    execute: locked(client.execute.bind(client)) as Client["execute"],
-    batch: locked(client.batch.bind(client)),
-    migrate: locked(client.migrate.bind(client)),
-    executeMultiple: locked(client.executeMultiple.bind(client)),
+    execute: patient(client.execute.bind(client)) as Client["execute"],
+    batch: patient(client.batch.bind(client)),
+    migrate: patient(client.migrate.bind(client)),
+    // Several statements, possibly a transaction of their own: not safe to run twice.
+    executeMultiple: async (sql: string) => {
+      const release = await acquire();
+      try {
+        return await named(wait, () => watch(client.executeMultiple(sql)));
+      } finally {
+        release();
+      }
+    },
     transaction: async (mode?: TransactionMode) => {
       const release = await acquire();
       try {
-        return holdUntilDone(await watch(client.transaction(mode)), release, watch);
+        // Only its BEGIN is retried: a failed BEGIN leaves nothing behind.
+        const tx = await retryWhileBusy(wait, () => watch(client.transaction(mode)), reconnect);
+        return holdUntilDone(tx, release, <R>(p: () => Promise<R>) => named(wait, () => watch(p())));
       } catch (e) {
         release();
         throw e;
@@ -79,8 +92,8 @@ function bound(target: object, prop: PropertyKey): unknown {
   return typeof value === "function" ? value.bind(target) : value;
 }
 
-/** Releases the lock when the transaction ends, however it ends. */
-function holdUntilDone(tx: Transaction, release: Release, watch: <R>(p: Promise<R>) => Promise<R>): Transaction {
+/** Releases the lock when the transaction ends, however it ends; its statements' failures are named. */
+function holdUntilDone(tx: Transaction, release: Release, guard: <R>(p: () => Promise<R>) => Promise<R>): Transaction {
   let done = false;
   const end = () => {
     if (!done) {
@@ -97,11 +110,11 @@ function holdUntilDone(tx: Transaction, release: Release, watch: <R>(p: Promise<
   };
   return new Proxy(tx, {
     get(target, prop) {
-      if (prop === "commit") return finishing(() => watch(target.commit()));
+      if (prop === "commit") return finishing(() => guard(() => target.commit()));
       if (prop === "rollback") return finishing(() => target.rollback());
       if (prop === "close") return finishing(() => target.close());
-      if (prop === "execute") return (stmt: Parameters<Transaction["execute"]>[0]) => watch(target.execute(stmt));
-      if (prop === "batch") return (stmts: Parameters<Transaction["batch"]>[0]) => watch(target.batch(stmts));
+      if (prop === "execute") return (stmt: Parameters<Transaction["execute"]>[0]) => guard(() => target.execute(stmt));
+      if (prop === "batch") return (stmts: Parameters<Transaction["batch"]>[0]) => guard(() => target.batch(stmts));
       return bound(target, prop);
     },
   });

@@ -2,7 +2,7 @@
  * The `dscraper` binary: parses the command line, runs one command, maps errors to exit codes
  * (0 success, 1 the run failed, 2 bad usage or invalid input) and prints them in one line each.
  */
-import { DscraperError, NotFoundError, ValidationError } from "../src/errors.ts";
+import { DscraperError, errorMessage, NotFoundError, typedCause, ValidationError } from "../src/errors.ts";
 import type { Database } from "../src/db/connect.ts";
 import { VERSION } from "../src/version.ts";
 import { flagHelp, parseArgs, UsageError, type FlagSpecs } from "./args.ts";
@@ -101,7 +101,13 @@ export async function main(argv: readonly string[], env: Record<string, string |
       positionals,
       flags,
       env,
-      database: async () => (database ??= await connectDatabase((flags.db as string | undefined) ?? DEFAULT_DB_URL, env.DSCRAPER_DB_AUTH_TOKEN)),
+      database: async () =>
+        (database ??= await connectDatabase((flags.db as string | undefined) ?? DEFAULT_DB_URL, env.DSCRAPER_DB_AUTH_TOKEN, {
+          ...(flags["busy-timeout-ms"] !== undefined ? { busyTimeoutMs: flags["busy-timeout-ms"] as number } : {}),
+          onWait: (note) => {
+            if (!quiet) io.stderr(`dscraper: ${note}\n`);
+          },
+        })),
       blobStore: () => (store ??= new FsBlobStore((flags.images as string | undefined) ?? DEFAULT_IMAGES_DIR)),
       print: (text) => {
         if (!json) io.stdout(`${text}\n`);
@@ -127,9 +133,11 @@ function exitCodeOf(e: unknown): number {
   return 1;
 }
 
-function reportError(e: unknown, json: boolean, io: Io): number {
+function reportError(thrown: unknown, json: boolean, io: Io): number {
+  // A typed error wrapped by another (drizzle's "Failed query" around a database failure) is the one to report.
+  const e = thrown instanceof UsageError ? thrown : (typedCause(thrown) ?? thrown);
   const code = exitCodeOf(e);
-  const message = e instanceof Error ? e.message : String(e);
+  const message = e instanceof UsageError ? e.message : errorMessage(e);
   if (e instanceof ValidationError) {
     io.stderr(`dscraper: invalid input (${e.issues.length} problem${e.issues.length === 1 ? "" : "s"}):\n`);
     for (const issue of e.issues) io.stderr(`  ${issue.path || "(root)"}: ${issue.message}\n`);

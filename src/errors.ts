@@ -59,3 +59,31 @@ export function formatPath(path: readonly PropertyKey[]): string {
   }
   return out;
 }
+
+/**
+ * What to tell a user about `e`, in one line: the message of the first typed error it wraps (a database failure
+ * wrapped by drizzle's "Failed query"), or its own message — but never a failed query's SQL and parameters (a
+ * definition's whole JSON), only the driver's reason.
+ */
+export function errorMessage(e: unknown): string {
+  const typed = typedCause(e);
+  if (typed) return typed.message;
+  let c: unknown = e;
+  // drizzle's DrizzleQueryError: `Failed query: <SQL>\nparams: <values>`, the driver's error as its cause.
+  while (c instanceof Error && "query" in c && "params" in c && c.cause !== undefined) c = c.cause;
+  const message = c instanceof Error ? c.message : String(c);
+  return message.split("\n")[0]!;
+}
+
+/** The first DscraperError among `e` and the errors it wraps (its `cause` chain). */
+export function typedCause(e: unknown): DscraperError | undefined {
+  for (let c: unknown = e, depth = 0; c instanceof Error && depth < 8; c = c.cause, depth++) {
+    if (c instanceof DscraperError) return c;
+  }
+  return undefined;
+}
+
+/** Why a run failed, for its job row and log: a typed error's own words, else "internal error: …" (one line). */
+export function failureReason(e: unknown): string {
+  return typedCause(e) ? errorMessage(e) : `internal error: ${errorMessage(e)}`;
+}

@@ -1,8 +1,9 @@
-import { importBundle, type ImportCounts } from "../../src/bundle/import.ts";
+import { bundleValue, importDefinitions, type ImportCounts } from "../../src/bundle/import.ts";
 import { convertDdsFixture } from "../../src/bundle/dds.ts";
 import { systemClock } from "../../src/ports.ts";
 import { defineCommand } from "../command.ts";
-import { readJsonFile } from "../input.ts";
+import { bundleFile, readJsonFile } from "../input.ts";
+import { collectAfterImportBatch } from "../memory.ts";
 
 export default defineCommand({
   name: "import",
@@ -15,10 +16,10 @@ export default defineCommand({
   },
   async run(ctx) {
     const file = ctx.positionals[0]!;
-    const input = readJsonFile(file);
-    const dds = ctx.flags["from-dds"] ? convertDdsFixture(input) : undefined;
+    // A bundle is read a definition at a time (it may be huge); a DDS fixture is converted whole (they are small).
+    const dds = ctx.flags["from-dds"] ? convertDdsFixture(readJsonFile(file)) : undefined;
     const database = await ctx.database();
-    const report = await importBundle(database, dds ? dds.bundle : input, systemClock);
+    const report = await importDefinitions(database, dds ? bundleValue(dds.bundle) : bundleFile(file), systemClock, { onBatch: collectAfterImportBatch });
     ctx.printJson(dds ? { ...report, dds: dds.report } : report);
     const line = (what: string, c: ImportCounts) => `${what}: ${c.created} created, ${c.updated} updated, ${c.unchanged} unchanged`;
     ctx.print(`imported ${file}`);

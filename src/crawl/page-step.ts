@@ -162,6 +162,7 @@ export async function listPageStep(ctx: StepContext, list: PreparedList, signal:
     };
     const page = await ctx.read({ pageType: task.kind, url: response.url, contentType: response.headers.get("content-type"), body: response.body, followLinks: follow }, hear);
     if (!page.ok) return unreadable(out, what, response.url, page.error);
+    for (const warning of page.warnings ?? []) out.logs.push({ level: "WARNING", message: `${what} ${response.url}: ${warning}`, ref: response.url });
     out.tally.page = task.kind === "MP" ? "main" : "follow";
     // A reader that only answers at the end (another thread) still gives the links.
     if (!heard && page.links.length) hear(page.links);
@@ -203,6 +204,7 @@ export async function detailPageStep(ctx: StepContext, task: DetailTask, signal:
       return unreadable(out, what, response.url, page.error);
     }
     out.tally.page = "detail";
+    for (const warning of page.warnings ?? []) out.logs.push({ level: "WARNING", message: `${what} ${response.url}: ${warning}`, ref: response.url });
     if (page.error) {
       out.result = { error: page.error.message };
       return broken(out, task.request.url, page.error.message);

@@ -6,7 +6,7 @@
  * run (and per thread) from the run's definitions, then `readPage` is called per page.
  */
 import { parsePage } from "../extract/document.ts";
-import { compileExtractor, type Extractor, type FollowLink, type Values } from "../extract/extractor.ts";
+import { compileExtractor, giveUpWarnings, type Extractor, type FollowLink, type RegexGiveUps, type Values } from "../extract/extractor.ts";
 import type { ProcessorEnv } from "../expressions/processors.ts";
 import type { ContentType } from "../model/page-type.ts";
 import type { ScrapedClassBody } from "../model/scraped-class.ts";
@@ -64,7 +64,7 @@ export type PageOutput =
    * Parsed: the follow links and items of a main or follow page, or the `values` of a detail page. An `error`
    * (always `internal`) says extraction broke after the links were read; the items or values are then missing.
    */
-  | { ok: true; links: FollowLink[]; items: Values[]; values?: Values; error?: PageError };
+  | { ok: true; links: FollowLink[]; items: Values[]; values?: Values; error?: PageError; warnings?: string[] };
 
 /**
  * Reads the page. `onLinks` hears the follow links as soon as they are read, before the items: in FOLLOW mode
@@ -79,13 +79,16 @@ export function readPage(reader: PageReader, input: PageInput, onLinks?: (links:
   }
   const detail = input.pageType.startsWith("DP");
   let links: FollowLink[] = [];
+  // Where the regex engine may have given up: the values are missing, and the user must hear why.
+  const giveUps: RegexGiveUps = new Map();
+  const warned = <T extends { ok: true }>(out: T): T => (giveUps.size ? { ...out, warnings: giveUpWarnings(giveUps) } : out);
   try {
     if (!detail && input.followLinks) {
       links = reader.extractor.followLinks(page);
       onLinks?.(links);
     }
-    if (detail) return { ok: true, links, items: [], values: reader.extractor.detail(input.pageType, page, reader.env) };
-    return { ok: true, links, items: reader.extractor.items(page, reader.env) };
+    if (detail) return warned({ ok: true, links, items: [], values: reader.extractor.detail(input.pageType, page, reader.env, giveUps) });
+    return warned({ ok: true, links, items: reader.extractor.items(page, reader.env, giveUps) });
   } catch (e) {
     return { ok: true, links, items: [], error: { kind: "internal", message: message(e) } };
   }

@@ -10,6 +10,7 @@
  * `limit` plus those held by running jobs, however large the tables. test/schedule/due.test.ts asserts the plan,
  * bench/schedule.ts times it on 100,000 sources and 1,000,000 items.
  */
+import type { InStatement } from "@libsql/client/web";
 import { and, asc, eq, lte, notExists, sql, type SQL } from "drizzle-orm";
 import { ACTIVE_JOB_STATUSES, type JobKind } from "../model/enums.ts";
 import type { SchedulerConf } from "../model/scheduler-conf.ts";
@@ -24,15 +25,38 @@ export const MAX_SPIDER_RUNS_PER_TICK = 10;
 export const MAX_CHECKER_RUNS_PER_TICK = 25;
 
 /** When a source's scraper runtime may come due: its scraper is ACTIVE and the source is active. */
-const SOURCE_RUNNABLE = sql`(SELECT s.status = 'ACTIVE' AND src.active FROM sources src JOIN scrapers s ON s.id = src.scraper_id WHERE src.id = scheduler_runtimes.source_id)`;
+const SOURCE_RUNNABLE_SQL = "(SELECT s.status = 'ACTIVE' AND src.active FROM sources src JOIN scrapers s ON s.id = src.scraper_id WHERE src.id = scheduler_runtimes.source_id)";
+const SOURCE_RUNNABLE = sql.raw(SOURCE_RUNNABLE_SQL);
 /** When an item's checker runtime may come due: its scraper is ACTIVE and has checkers. */
-const ITEM_RUNNABLE = sql`(SELECT s.status = 'ACTIVE' AND json_array_length(s.definition, '$.checkers') > 0 FROM items i JOIN sources src ON src.id = i.source_id JOIN scrapers s ON s.id = src.scraper_id WHERE i.id = scheduler_runtimes.item_id)`;
+const ITEM_RUNNABLE_SQL = "(SELECT s.status = 'ACTIVE' AND json_array_length(s.definition, '$.checkers') > 0 FROM items i JOIN sources src ON src.id = i.source_id JOIN scrapers s ON s.id = src.scraper_id WHERE i.id = scheduler_runtimes.item_id)";
+const ITEM_RUNNABLE = sql.raw(ITEM_RUNNABLE_SQL);
 
 /** A new source's scraper runtime: first run due at `now`. */
 export async function createSourceRuntime(tx: Tx, sourceId: number, now: Date): Promise<void> {
   await tx.run(sql`INSERT INTO scheduler_runtimes (runtime_type, source_id, runnable, next_action_time, num_zero_actions, num_404)
     SELECT 'S', src.id, s.status = 'ACTIVE' AND src.active, ${now.getTime()}, 0, 0
     FROM sources src JOIN scrapers s ON s.id = src.scraper_id WHERE src.id = ${sourceId}`);
+}
+
+/** {@link createSourceRuntime} for many sources in one statement, for a raw client's transaction. */
+export function createSourceRuntimesStatement(sourceIds: readonly number[], now: Date): InStatement {
+  return {
+    sql: `INSERT INTO scheduler_runtimes (runtime_type, source_id, runnable, next_action_time, num_zero_actions, num_404)
+    SELECT 'S', src.id, s.status = 'ACTIVE' AND src.active, ?, 0, 0
+    FROM sources src JOIN scrapers s ON s.id = src.scraper_id WHERE src.id IN (SELECT value FROM json_each(?)) ORDER BY src.id`,
+    args: [now.getTime(), JSON.stringify(sourceIds)],
+  };
+}
+
+/** {@link refreshRunnable} as statements, for a raw client's transaction. */
+export function refreshRunnableStatements(scraperIds: readonly number[]): InStatement[] {
+  if (scraperIds.length === 0) return [];
+  const ids = "(SELECT value FROM json_each(?))";
+  const args = [JSON.stringify(scraperIds)];
+  return [
+    { sql: `UPDATE scheduler_runtimes SET runnable = ${SOURCE_RUNNABLE_SQL} WHERE source_id IN (SELECT id FROM sources WHERE scraper_id IN ${ids})`, args },
+    { sql: `UPDATE scheduler_runtimes SET runnable = ${ITEM_RUNNABLE_SQL} WHERE item_id IN (SELECT i.id FROM items i JOIN sources src ON src.id = i.source_id WHERE src.scraper_id IN ${ids})`, args },
+  ];
 }
 
 /** Recomputes `runnable` for the runtimes of these scrapers' sources and items. */

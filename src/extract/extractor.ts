@@ -11,7 +11,7 @@ import { absoluteUrl } from "./placeholders.ts";
 import type { Page } from "./document.ts";
 import { compileJsonPath } from "../expressions/jsonpath.ts";
 import { processValues, usesStatic, type AttrProcessing, type ProcessorEnv } from "../expressions/processors.ts";
-import { applyRegex, compileRegex } from "../expressions/regex.ts";
+import { applyRegex, compileRegex, type RegexGiveUp } from "../expressions/regex.ts";
 import { compileXPath } from "../expressions/xpath.ts";
 
 export type Value = string | string[];
@@ -28,8 +28,13 @@ interface CompiledElem {
   attr: Attr;
   selector: Selector | undefined;
   regex: RegExp | undefined;
+  /** The `reg_exp` as written, for messages. */
+  pattern: string;
   processing: AttrProcessing;
 }
+
+/** Where the regex engine may have given up on a page, by attr (see `RegexGiveUp`). */
+export type RegexGiveUps = Map<string, { pattern: string; values: number; longest: number; slowestMs: number; missedMatchAt?: number }>;
 
 export interface FollowLink {
   url: string;
@@ -38,10 +43,10 @@ export interface FollowLink {
 }
 
 export interface Extractor {
-  /** The items on a main or follow page, in page order. */
-  items(page: Page, env: ProcessorEnv): Values[];
+  /** The items on a main or follow page, in page order; `giveUps` hears where the regex engine may have given up. */
+  items(page: Page, env: ProcessorEnv, giveUps?: RegexGiveUps): Values[];
   /** The values a detail page (DP1…DPn) contributes to every item that links to it. */
-  detail(pageType: string, page: Page, env: ProcessorEnv): Values;
+  detail(pageType: string, page: Page, env: ProcessorEnv, giveUps?: RegexGiveUps): Values;
   /** The next page link(s) on a main or follow page. */
   followLinks(page: Page): FollowLink[];
 }
@@ -56,6 +61,7 @@ export function compileExtractor(cls: ScrapedClassBody, scraper: ScraperBody): E
       pageType: elem.page_type,
       selector: usesStatic(elem.processors) || !elem.x_path ? undefined : selector(elem.x_path, contentOf(elem.page_type)),
       regex: elem.reg_exp ? compileRegex(elem.reg_exp, "g") : undefined,
+      pattern: elem.reg_exp,
       processing: { processors: elem.processors, contexts: elem.proc_ctxt, useDefaults: elem.use_default_procs, many: attr.many },
     };
   });
@@ -68,12 +74,12 @@ export function compileExtractor(cls: ScrapedClassBody, scraper: ScraperBody): E
   const followPage = scraper.follow_pages_page_xpath ? selector(scraper.follow_pages_page_xpath, mainContent) : undefined;
 
   return {
-    items(page, env) {
+    items(page, env, giveUps) {
       if (!base?.selector) return [];
-      return base.selector.contexts(rootOf(page)).map((node) => readElems(mainElems, node, page.url, env));
+      return base.selector.contexts(rootOf(page)).map((node) => readElems(mainElems, node, page.url, env, giveUps));
     },
-    detail(pageType, page, env) {
-      return readElems(detailElems.get(pageType) ?? [], rootOf(page), page.url, env);
+    detail(pageType, page, env, giveUps) {
+      return readElems(detailElems.get(pageType) ?? [], rootOf(page), page.url, env, giveUps);
     },
     followLinks(page) {
       if (!followUrl) return [];
@@ -91,11 +97,12 @@ export function rootOf(page: Page): unknown {
   return page.kind === "JSON" ? page.data : page.document;
 }
 
-function readElems(elems: readonly CompiledElem[], context: unknown, pageUrl: string, env: ProcessorEnv): Values {
+function readElems(elems: readonly CompiledElem[], context: unknown, pageUrl: string, env: ProcessorEnv, giveUps?: RegexGiveUps): Values {
   const values: Values = {};
   for (const elem of elems) {
     let raw = elem.selector ? elem.selector.strings(context) : [];
-    if (elem.regex) raw = raw.flatMap((s) => applyRegex(elem.regex!, s));
+    const heard = giveUps && ((g: RegexGiveUp) => noteGiveUp(giveUps, elem, g));
+    if (elem.regex) raw = raw.flatMap((s) => applyRegex(elem.regex!, s, heard));
     const value = processValues(raw, elem.processing, env);
     if (value === undefined) continue;
     const type = elem.attr.attr_type;
@@ -103,6 +110,27 @@ function readElems(elems: readonly CompiledElem[], context: unknown, pageUrl: st
     values[elem.attr.name] = type === "U" || type === "I" ? mapValue(value, (v) => absoluteUrl(v, pageUrl)) : value;
   }
   return values;
+}
+
+function noteGiveUp(giveUps: RegexGiveUps, elem: CompiledElem, g: RegexGiveUp): void {
+  const seen = giveUps.get(elem.attr.name) ?? { pattern: elem.pattern, values: 0, longest: 0, slowestMs: 0 };
+  seen.values++;
+  seen.longest = Math.max(seen.longest, g.valueLength);
+  seen.slowestMs = Math.max(seen.slowestMs, g.elapsedMs);
+  if (g.missedMatchAt !== undefined) seen.missedMatchAt ??= g.missedMatchAt;
+  giveUps.set(elem.attr.name, seen);
+}
+
+/** One warning per elem whose regex may have given up on the page. */
+export function giveUpWarnings(giveUps: RegexGiveUps): string[] {
+  return [...giveUps].map(([attr, g]) => {
+    const what = g.values === 1 ? `a value of ${g.longest} characters` : `${g.values} values (up to ${g.longest} characters)`;
+    const evidence =
+      g.missedMatchAt !== undefined
+        ? `a retry found a match it had missed at character ${g.missedMatchAt + 1}`
+        : `it searched ${Math.round(g.slowestMs)} ms and found nothing, as it does when it gives up`;
+    return `reg_exp of elem "${attr}" (${g.pattern}) gave no match on ${what}, but the regex engine gave up: ${evidence}. JavaScriptCore stops after heavy backtracking and answers "no match", so the value is missing or incomplete; simplify the expression (avoid nested or overlapping repetitions such as (a+)+ or (?:a|a)+)`;
+  });
 }
 
 function mapValue(value: Value, fn: (v: string) => string): Value {

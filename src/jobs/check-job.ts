@@ -7,7 +7,7 @@
 import { checkItem, checkStarted, type ItemCheckDeps } from "../check/item-check.ts";
 import { itemToCheck, type ItemToCheck } from "../db/items.ts";
 import { jobById } from "../db/jobs.ts";
-import { NotFoundError } from "../errors.ts";
+import { errorMessage, failureReason, NotFoundError } from "../errors.ts";
 import { refuseUnrunnable } from "./definitions.ts";
 import { claimRun, finishing, queueJob, type JobRow, type JobRun, type Sleep } from "./lifecycle.ts";
 import { JobLog, type JobLogOptions } from "./log.ts";
@@ -56,14 +56,14 @@ export async function checkTarget(deps: Pick<CheckJobDeps, "database">, itemId: 
 export async function checkJob(deps: CheckJobDeps, target: ItemToCheck, run: JobRun): Promise<JobRow> {
   const { clock } = deps;
   const log = new JobLog(deps.database, { job_id: run.job.id, source_id: target.sourceId, scraper_id: target.scraperId }, { ...deps.log, clock });
-  run.onHeartbeatError = (e) => log.log("WARNING", `could not renew the job's lease: ${e instanceof Error ? e.message : String(e)}`);
+  run.onHeartbeatError = (e) => log.log("WARNING", `could not renew the job's lease: ${errorMessage(e)}`);
   const stats = checkStarted(target);
   let error: string | null = null;
   try {
     await checkItem(deps, target, stats, run.job.dry_run, log.log, run.signal);
   } catch (e) {
     const stopped = run.signal.aborted;
-    error = !stopped ? `internal error: ${e instanceof Error ? e.message : String(e)}` : run.stopReason === "interrupted" ? "cancelled (interrupted)" : "cancelled while running";
+    error = !stopped ? failureReason(e) : run.stopReason === "interrupted" ? "cancelled (interrupted)" : "cancelled while running";
     log.log(stopped ? "WARNING" : "CRITICAL", error);
   }
   await log.flush();

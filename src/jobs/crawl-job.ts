@@ -13,6 +13,7 @@ import { UnsupportedRequestError } from "../crawl/request.ts";
 import type { Database } from "../db/connect.ts";
 import { jobById } from "../db/jobs.ts";
 import { saveValidators, sourceValidators, type PageValidator } from "../db/validators.ts";
+import { errorMessage, failureReason } from "../errors.ts";
 import type { ProcessorEnv } from "../expressions/processors.ts";
 import type { Fetcher } from "../fetch/fetcher.ts";
 import type { PageReaders } from "../crawl/read-page.ts";
@@ -85,7 +86,7 @@ export async function refuseUnwritableImages(store: BlobStore | undefined, defs:
 export async function crawlJob(deps: CrawlJobDeps, defs: CrawlDefinitions, options: RunOptions, run: JobRun): Promise<JobRow> {
   const { database, clock } = deps;
   const log = new JobLog(database, { job_id: run.job.id, source_id: defs.sourceId, scraper_id: defs.scraperId }, { ...deps.log, clock });
-  run.onHeartbeatError = (e) => log.log("WARNING", `could not renew the job's lease: ${e instanceof Error ? e.message : String(e)}`);
+  run.onHeartbeatError = (e) => log.log("WARNING", `could not renew the job's lease: ${errorMessage(e)}`);
   log.log("INFO", `crawl of source "${defs.sourceName}" with scraper "${defs.scraperName}" started${options.dry_run ? " (dry run)" : ""}`);
 
   // A dry run shows what a full read gives, so it neither sends nor stores validators.
@@ -149,7 +150,7 @@ export async function crawlJob(deps: CrawlJobDeps, defs: CrawlDefinitions, optio
     } else status = "succeeded";
   } catch (e) {
     // A definition the run cannot honour is the definition's problem; anything else is ours.
-    error = e instanceof UnsupportedRequestError ? e.message : `internal error: ${e instanceof Error ? e.message : String(e)}`;
+    error = e instanceof UnsupportedRequestError ? e.message : failureReason(e);
     log.log("CRITICAL", error);
   }
   stats ??= { ...emptyCrawlStats(), items: pipeline.counts };

@@ -29,6 +29,7 @@ import {
   type JobRow,
   type NewJob,
 } from "../db/jobs.ts";
+import { failureReason } from "../errors.ts";
 import type { JobStats } from "../model/job-stats.ts";
 import type { Clock } from "../ports.ts";
 
@@ -195,7 +196,7 @@ export async function finishing(run: JobRun, body: () => Promise<JobRow>): Promi
   try {
     return await body();
   } catch (e) {
-    await run.finish("failed", {}, `internal error: ${e instanceof Error ? e.message : String(e)}`);
+    await run.finish("failed", {}, failureReason(e));
     throw e;
   }
 }

@@ -4,7 +4,7 @@
  * the Worker alike — and, for scheduled jobs, moves the runtime afterwards, whatever the run's outcome.
  */
 import type { Database } from "../db/connect.ts";
-import { DscraperError, NotFoundError } from "../errors.ts";
+import { failureReason, NotFoundError } from "../errors.ts";
 import { checkJobStats, crawlJobStats } from "../model/job-stats.ts";
 import { runOptionsSchema } from "../model/run-options.ts";
 import { moveRuntime } from "../schedule/move.ts";
@@ -27,7 +27,7 @@ export async function runQueuedJob(deps: RunnerDeps, jobId: number, signal: Abor
   } catch (e) {
     // Refused (the scraper was paused since the job was queued, the source is gone…) or broken: the job ends
     // failed with the reason, and the schedule still moves below.
-    const reason = e instanceof DscraperError ? e.message : `internal error: ${e instanceof Error ? e.message : String(e)}`;
+    const reason = failureReason(e);
     finished = await run.finish("failed", {}, reason);
   } finally {
     if (job.update_schedule && !job.dry_run) await moveAfterRun(deps.database, job, finished !== undefined && runSucceeded(finished), deps.clock.now());

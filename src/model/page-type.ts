@@ -34,7 +34,7 @@ export const pageTypeSchema = z.strictObject({
   request_type: z.enum(["plain", "form"]).default("plain"),
   method: z.enum(["GET", "POST"]).default("GET"),
   headers: z.record(headerName, headerValue).default({}),
-  cookies: z.record(z.string().regex(/^[^\s;=]+$/, "must be a cookie name without spaces, ';' or '='"), headerValue).default({}),
+  cookies: z.record(z.string().regex(/^[^\s;=\p{Cc}\p{Bidi_Control}]+$/u, "must be a cookie name without spaces, ';', '=' or control characters"), headerValue).default({}),
   form_data: z.record(z.string(), z.string()).default({}),
   body: z.string().default(""),
   /** Fetch even when the same request was already made in this run. */

@@ -48,14 +48,15 @@ export const scraperBodySchema = z.strictObject({
   checkers: z.array(checkerSchema).default([]),
 });
 
-export const scraperSchema = z
-  .strictObject({
-    name: nameSchema,
-    class: nameSchema,
-    status: scraperStatusSchema.default("PAUSED"),
-    ...scraperBodySchema.shape,
-  })
-  .superRefine((s, ctx) => checkScraper(s, (path, message) => ctx.addIssue({ code: "custom", path, message })));
+/** A scraper's fields with their defaults, without the rules across fields (`scraperSchema` has them). */
+export const scraperFieldsSchema = z.strictObject({
+  name: nameSchema,
+  class: nameSchema,
+  status: scraperStatusSchema.default("PAUSED"),
+  ...scraperBodySchema.shape,
+});
+
+export const scraperSchema = scraperFieldsSchema.superRefine((s, ctx) => checkScraper(s, (path, message) => ctx.addIssue({ code: "custom", path, message })));
 
 /** The stored part of a scraper (the database keeps name, class and status in columns). */
 export type ScraperBody = z.infer<typeof scraperBodySchema>;

@@ -1,8 +1,8 @@
 /** Import semantics: upsert by name, children replaced whole, ids kept, items and runtimes untouched, all or nothing. */
 import { describe, expect, test } from "bun:test";
 import { exportBundle } from "../../src/bundle/export.ts";
-import { importBundle } from "../../src/bundle/import.ts";
-import { ValidationError } from "../../src/errors.ts";
+import { bundleBytes, bundleValue, importBundle, importDefinitions, type BundleSource } from "../../src/bundle/import.ts";
+import { ConflictError, ValidationError } from "../../src/errors.ts";
 import type { BundleInput } from "../../src/model/bundle.ts";
 import type { Clock } from "../../src/ports.ts";
 import { dumpTables } from "../support/dump.ts";
@@ -187,5 +187,55 @@ describe.each(DATABASE_BACKENDS)("importBundle on a $name database", ({ open: te
     noCheckers.scrapers[0]!.checkers = [];
     await importBundle(database, noCheckers, clock);
     expect((await runtimeOf(database, "item_id", itemId))!.runnable).toBe(0);
+  });
+
+  test("a bundle file whose bytes change between the check and the write is refused, nothing stored", async () => {
+    const database = await tempDatabase();
+    await importBundle(database, bundle(), clock);
+    const before = await dumpTables(database);
+    const changed = bundle();
+    changed.scrapers[0]!.elems![1]!.x_path = "h3/text()";
+    changed.sources[0]!.url = "http://127.0.0.1:1/moved/";
+    // Three reads check it (classes, scrapers, sources); then it is edited, and the write reads the new bytes.
+    let reads = 0;
+    const edited = bundleBytes(async function* () {
+      yield new TextEncoder().encode(JSON.stringify(++reads <= 3 ? bundle() : changed));
+    });
+    const error = await importDefinitions(database, edited, clock).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ValidationError);
+    expect((error as ValidationError).issues).toEqual([{ path: "", message: "the bundle changed while it was being imported; nothing was stored" }]);
+    expect(await dumpTables(database)).toEqual(before);
+  });
+
+  test("a stored class the bundle relies on, changed by another writer between the check and the write: refused, nothing stored", async () => {
+    const database = await tempDatabase();
+    await importBundle(database, bundle(), clock);
+    const onlyScraper = { scrapers: [{ ...bundle().scrapers[0]!, name: "news2" }] };
+    let changedMeanwhile = false;
+    let before: Record<string, unknown[]> = {};
+    const racing: BundleSource = {
+      async each(kind, visit) {
+        await bundleValue(onlyScraper).each(kind, visit);
+        // After the check read the class (while no lock is held), another writer changes it.
+        if (kind === "sources" && !changedMeanwhile) {
+          changedMeanwhile = true;
+          await database.client.execute("UPDATE classes SET definition = json_set(definition, '$.comments', 'changed meanwhile') WHERE name = 'Article'");
+          before = await dumpTables(database);
+        }
+      },
+    };
+    const error = await importDefinitions(database, racing, clock).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ConflictError);
+    expect((error as Error).message).toBe('class "Article" was changed by another writer while the bundle was being imported; nothing was stored, run the import again');
+    expect(await dumpTables(database)).toEqual(before);
+  });
+
+  test("lists every problem up to 100, then how many more", async () => {
+    const database = await tempDatabase();
+    const many = { sources: Array.from({ length: 150 }, (_, i) => ({ name: `s${i}`, url: "not a url", scraper: "news" })) };
+    const error = (await importBundle(database, many, clock).catch((e: unknown) => e)) as ValidationError;
+    expect(error.issues).toHaveLength(101);
+    expect(error.issues[0]).toEqual({ path: "sources[0].url", message: "must be an absolute http(s) URL" });
+    expect(error.issues[100]).toEqual({ path: "", message: "… and 50 more problems" });
   });
 });

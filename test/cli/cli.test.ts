@@ -120,12 +120,12 @@ describe("dscraper CLI", () => {
     });
   });
 
-  test("a file that is not JSON is named with the parser's reason", async () => {
+  test("a file that is not JSON is named with the byte offset and the reason", async () => {
     const cwd = tempDir();
     writeFileSync(join(cwd, "b.json"), "{ nope");
     const r = await runCli(["import", "b.json"], { cwd });
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/^dscraper: b\.json: not valid JSON \(/);
+    expect(r.stderr).toBe('dscraper: b.json: not valid JSON at byte 2: expected a key ("classes", "scrapers" or "sources") or }\n');
   });
 
   test("schema prints the bundle's JSON Schema, generated from the zod schemas", async () => {

@@ -7,7 +7,7 @@ import { tempDir } from "../support/temp.ts";
 describe("localClient (one operation at a time on a local file)", () => {
   test("a write issued while an interactive transaction is open waits for it instead of deadlocking", async () => {
     const raw = createClient({ url: `file:${join(tempDir(), "s.db")}`, timeout: 2000 });
-    const client = localClient(raw);
+    const client = localClient(raw, { name: "s.db", waitMs: 2000 });
     await client.execute("CREATE TABLE t (v TEXT)");
     const tx = await client.transaction("write");
     await tx.execute("INSERT INTO t VALUES ('in tx')");
@@ -22,7 +22,7 @@ describe("localClient (one operation at a time on a local file)", () => {
   });
 
   test("a rolled-back or failed transaction releases the lock", async () => {
-    const client = localClient(createClient({ url: `file:${join(tempDir(), "r.db")}`, timeout: 2000 }));
+    const client = localClient(createClient({ url: `file:${join(tempDir(), "r.db")}`, timeout: 2000 }), { name: "r.db", waitMs: 2000 });
     await client.execute("CREATE TABLE t (v TEXT UNIQUE)");
     const tx = await client.transaction("write");
     await tx.execute("INSERT INTO t VALUES ('a')");
@@ -46,11 +46,11 @@ describe("localClient (one operation at a time on a local file)", () => {
   test("writes after an SQLITE_BUSY are not silently lost (the driver's un-reset statement)", async () => {
     const url = `file:${join(tempDir(), "lost.db")}`;
     const other = createClient({ url, timeout: 100 });
-    const client = localClient(createClient({ url, timeout: 100 }));
+    const client = localClient(createClient({ url, timeout: 100 }), { name: "lost.db", waitMs: 0 });
     await other.execute("CREATE TABLE t (v TEXT)");
     const tx = await other.transaction("write"); // another process holding the lock too long
     await tx.execute("INSERT INTO t VALUES ('other')");
-    await expect(client.execute("INSERT INTO t VALUES ('busy')")).rejects.toThrow(/SQLITE_BUSY/);
+    await expect(client.execute("INSERT INTO t VALUES ('busy')")).rejects.toThrow(/^database lost.db is locked by another writer \(waited [\d.]+ s\)$/);
     await tx.commit();
     await client.execute("INSERT INTO t VALUES ('after 1')");
     await client.execute("INSERT INTO t VALUES ('after 2')");
