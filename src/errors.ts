@@ -41,6 +41,18 @@ export class ConflictError extends DscraperError {
   }
 }
 
+/**
+ * A run's write was refused because the job is no longer its own: declared dead while it was only slow (its lease
+ * lapsed and a successor may be running). The run writes nothing more and stops at its next heartbeat.
+ */
+export class LeaseLostError extends DscraperError {
+  readonly code = "lease_lost";
+  constructor(jobId: number) {
+    super(`job ${jobId} is no longer this run's (its lease was lost): nothing more is written`);
+    this.name = "LeaseLostError";
+  }
+}
+
 /** Something dscraper depends on (the database, a remote server) cannot be reached or refused us (CLI exit 1, HTTP 503). */
 export class UnavailableError extends DscraperError {
   readonly code = "unavailable";

@@ -15,6 +15,8 @@ import { emptyPipelineCounts, type PipelineCounts } from "../model/job-stats.ts"
 import type { Clock } from "../ports.ts";
 import type { Database } from "../db/connect.ts";
 import { knownItems, saveItems, type ItemUpdate, type KnownItem, type NewItem } from "../db/items.ts";
+import type { JobLease } from "../db/jobs.ts";
+import { LeaseLostError } from "../errors.ts";
 import { imageFailure, type ImageDownloads } from "../images/downloads.ts";
 import { ImageStoreError } from "../images/errors.ts";
 import type { ReadItem } from "./item.ts";
@@ -37,8 +39,16 @@ export interface PipelineOptions {
   log(level: LogLevel, message: string, refObject?: string): void;
   /** Every valid item of the run (new, updated or unchanged), as `crawl --out` writes it. */
   onRow?(row: Record<string, unknown>): void;
-  /** Items per transaction. */
+  /** Items per transaction at most. */
   batchSize?: number;
+  /**
+   * Write items as soon as they are read rather than when a batch is full: a write starts as soon as the one before
+   * it ends, with every item read meanwhile (group commit), so a process killed mid-crawl loses at most the items
+   * being written. Off for the Worker, whose steps write their items at once and count every round trip.
+   */
+  promptWrites?: boolean;
+  /** The run's job: its writes are refused once the job is no longer the run's (its lease lost). */
+  fence?: JobLease;
   /** Whether new items' checker runtimes can come due (their scraper is ACTIVE and has checkers). */
   checkersRunnable: boolean;
   /** First check of a new item, in minutes after it was saved (the class's checker MIN_TIME). */
@@ -66,6 +76,17 @@ export class ItemPipeline {
   private readonly seen = new Set<string>();
   private batch: Pending[] = [];
   private flushing: Promise<void> = Promise.resolve();
+  /** A prompt write is due: the items read until it starts go with it. */
+  private writeDue = false;
+  /** Why a prompt write failed: the next item or flush fails with it. */
+  private failure: unknown;
+  /** The job is no longer the run's: nothing more is written (the run stops at its next heartbeat). */
+  private fenced = false;
+
+  /** Whether a write was refused because the job is no longer the run's (its lease lost). */
+  get leaseLost(): boolean {
+    return this.fenced;
+  }
   private readonly mandatory: Attr[];
   private readonly stored: Attr[];
   private readonly identity: Attr[];
@@ -93,6 +114,7 @@ export class ItemPipeline {
 
   /** Takes one read item; resolves once it is accepted (a full batch is written before the next is taken). */
   async add(item: ReadItem): Promise<void> {
+    if (this.failure !== undefined) throw this.failure;
     const missing = this.mandatory.find((a) => isEmpty(item.values[a.name]));
     if (missing) {
       const why = item.detailErrors.length ? ` (${item.detailErrors.join("; ")})` : "";
@@ -111,6 +133,7 @@ export class ItemPipeline {
     const firstUrl = this.target.classBody.attrs.find((a) => a.attr_type === "U" && typeof item.values[a.name] === "string");
     this.batch.push({ key, data, url: firstUrl ? (item.values[firstUrl.name] as string) : null, imageKeys: [] });
     if (this.batch.length >= (this.options.batchSize ?? 200)) await this.flush();
+    else if (this.options.promptWrites) this.writeSoon();
   }
 
   /** Writes what is waiting; call once after the last item. */
@@ -122,13 +145,30 @@ export class ItemPipeline {
     await this.flushing;
   }
 
+  /** Queues a write behind the one in flight, taking whatever was read by the time it starts. */
+  private writeSoon(): void {
+    if (this.writeDue) return;
+    this.writeDue = true;
+    const write = this.flushing
+      // A turn later, so that the other items of the same page (their keys are hashed asynchronously) join it.
+      .then(() => new Promise<void>((resolve) => setTimeout(resolve, 0)))
+      .then(() => {
+        this.writeDue = false;
+        const batch = this.batch;
+        this.batch = [];
+        return this.write(batch);
+      });
+    this.flushing = write;
+    write.catch((e: unknown) => (this.failure ??= e));
+  }
+
   private drop(reason: string, message: string, ref: string, level: LogLevel = "WARNING"): void {
     this.counts.dropped[reason] = (this.counts.dropped[reason] ?? 0) + 1;
     this.options.log(level, message, ref);
   }
 
   private async write(batch: Pending[]): Promise<void> {
-    if (batch.length === 0) return;
+    if (batch.length === 0 || this.fenced) return;
     const known = this.database && this.target.classId !== null ? await knownItems(this.database, batch.map((p) => p.key)) : new Map<string, KnownItem>();
     const again: { item: Pending; existing: KnownItem }[] = [];
     const fresh: Pending[] = [];
@@ -142,20 +182,27 @@ export class ItemPipeline {
     const { classId, sourceId, scraperId } = this.target;
     if (this.options.dryRun || !this.database || classId === null || sourceId === null) return;
     const now = this.options.clock.now();
-    await saveItems(
-      this.database,
-      {
-        classId,
-        sourceId,
-        updates,
-        inserts: saved,
-        seen,
-        checkersRunnable: this.options.checkersRunnable,
-        firstCheckAt: new Date(now.getTime() + this.options.firstCheckMinutes * 60_000),
-        ...(this.counts.saved > 0 && scraperId !== null ? { savedBy: scraperId } : {}),
-      },
-      now,
-    );
+    try {
+      await saveItems(
+        this.database,
+        {
+          classId,
+          sourceId,
+          updates,
+          inserts: saved,
+          seen,
+          checkersRunnable: this.options.checkersRunnable,
+          firstCheckAt: new Date(now.getTime() + this.options.firstCheckMinutes * 60_000),
+          ...(this.counts.saved > 0 && scraperId !== null ? { savedBy: scraperId } : {}),
+          ...(this.options.fence ? { fence: this.options.fence } : {}),
+        },
+        now,
+      );
+    } catch (e) {
+      if (!(e instanceof LeaseLostError)) throw e;
+      this.fenced = true;
+      this.options.log("WARNING", `${batch.length} item(s) not written: ${e.message}`);
+    }
   }
 
   /**

@@ -6,6 +6,7 @@
  * runtimes and image references, and each image file goes with the last item that used it (SPEC.md §5).
  */
 import type { InStatement } from "@libsql/client/web";
+import { LeaseLostError } from "../errors.ts";
 import { and, asc, eq, gt } from "drizzle-orm";
 import type { Checker } from "../model/checker.ts";
 import type { Item } from "../model/item.ts";
@@ -14,6 +15,7 @@ import type { PageType } from "../model/page-type.ts";
 import type { BlobStore } from "../ports.ts";
 import type { Database } from "./connect.ts";
 import type { ClassRow } from "./definitions.ts";
+import type { JobLease } from "./jobs.ts";
 import { withImages } from "./item-list.ts";
 import { classes, items, scheduler_runtimes, scrapers, sources } from "./schema.ts";
 
@@ -65,6 +67,8 @@ export interface ItemWrites {
   firstCheckAt: Date;
   /** The scraper whose `last_scraper_save` becomes `now` (when the run has saved an item). */
   savedBy?: number;
+  /** The job whose run writes: the batch is refused (LeaseLostError) once the job is no longer the run's. */
+  fence?: JobLease;
 }
 
 /**
@@ -81,7 +85,22 @@ export async function saveItems(database: Database, writes: ItemWrites, now: Dat
   if (writes.inserts.length) statements.push(...insertStatements(writes, at));
   if (statements.length === 0) return;
   if (writes.savedBy !== undefined) statements.push({ sql: "UPDATE scrapers SET last_scraper_save = ? WHERE id = ?", args: [at, writes.savedBy] });
-  await database.client.batch(statements, "write");
+  const { fence } = writes;
+  // First in the batch: a failed check rolls back everything after it (drizzle/0006_lease_fence.sql).
+  if (fence) statements.unshift({ sql: "INSERT INTO job_lease_checks (job_id, attempt) VALUES (?, ?)", args: [fence.id, fence.attempt] });
+  try {
+    await database.client.batch(statements, "write");
+  } catch (e) {
+    if (fence && causes(e).some((c) => c.includes("job lease lost"))) throw new LeaseLostError(fence.id);
+    throw e;
+  }
+}
+
+/** The messages of an error and its causes (drivers wrap what SQLite said). */
+function causes(e: unknown): string[] {
+  const out: string[] = [];
+  for (let c: unknown = e; c instanceof Error; c = c.cause) out.push(c.message);
+  return out;
 }
 
 function insertStatements(writes: ItemWrites, at: number): InStatement[] {

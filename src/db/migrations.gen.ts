@@ -131,5 +131,14 @@ export const MIGRATIONS: readonly Migration[] = [
       "CREATE TABLE `worker_invocations` (\n\t`id` integer PRIMARY KEY AUTOINCREMENT NOT NULL,\n\t`handler` text NOT NULL,\n\t`started_at` integer NOT NULL,\n\t`wall_ms` integer NOT NULL,\n\t`busy_ms` integer NOT NULL,\n\t`messages` integer NOT NULL,\n\t`budget` integer NOT NULL,\n\t`subrequests` integer NOT NULL,\n\t`fetches` integer NOT NULL,\n\t`database` integer NOT NULL,\n\t`storage` integer NOT NULL,\n\t`queue` integer NOT NULL,\n\t`carried` integer NOT NULL,\n\t`jobs` text NOT NULL\n);",
       "CREATE INDEX `worker_invocations_started` ON `worker_invocations` (`started_at`);"
     ]
+  },
+  {
+    "tag": "0006_lease_fence",
+    "folderMillis": 1796411657409,
+    "hash": "82bd0d9373e6c92251a1acb62d8d7ede8d9dd52b8368c715dca5fd65f9a5819c",
+    "sql": [
+      "-- A fence for the writes of a run: inserting (job_id, attempt) into job_lease_checks fails the statement (and\n-- rolls back the batch it is part of) unless the job is still the run's: under that attempt, and running (or\n-- cancelled by a user, whose run stores what it has read whole until it notices). A run that lost its lease\n-- (declared dead while it was only slow) can then write nothing more, even before it finds out.\nCREATE VIEW `job_lease_checks` AS SELECT NULL AS `job_id`, NULL AS `attempt`;",
+      "CREATE TRIGGER `job_lease_checks_insert` INSTEAD OF INSERT ON `job_lease_checks`\nBEGIN\n  SELECT RAISE(ABORT, 'job lease lost') WHERE NOT EXISTS (SELECT 1 FROM `jobs` WHERE `id` = NEW.`job_id` AND `attempt` = NEW.`attempt` AND `status` IN ('running', 'cancelled'));\nEND;"
+    ]
   }
 ];

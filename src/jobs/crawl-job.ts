@@ -104,6 +104,8 @@ export async function crawlJob(deps: CrawlJobDeps, defs: CrawlDefinitions, optio
       firstCheckMinutes: defs.classBody.checker_scheduler_conf.MIN_TIME,
       ...(deps.images && !options.dry_run ? { images: new ImageDownloads({ ...deps.images, fetcher: deps.fetcher }, run.signal) } : {}),
       signal: run.signal,
+      promptWrites: true,
+      fence: run.lease,
     },
   );
   const state = new MemoryRunState(runLimits(defs.scraperBody, options));
@@ -154,8 +156,10 @@ export async function crawlJob(deps: CrawlJobDeps, defs: CrawlDefinitions, optio
     log.log("CRITICAL", error);
   }
   stats ??= { ...emptyCrawlStats(), items: pipeline.counts };
-  if (validators && defs.sourceId !== null && run.stopReason !== "lease lost") await saveValidators(database, defs.sourceId, validators.changed, clock.now());
-  const outcome = run.stopReason === "lease lost" ? "stopped" : status;
+  // A lease lost shows either at a heartbeat or as a refused write, whichever comes first.
+  const leaseLost = run.stopReason === "lease lost" || pipeline.leaseLost;
+  if (validators && defs.sourceId !== null && !leaseLost) await saveValidators(database, defs.sourceId, validators.changed, clock.now());
+  const outcome = leaseLost ? "stopped (the run lost its lease)" : status;
   log.log(status === "succeeded" ? "INFO" : "ERROR", `crawl ${outcome}${error ? `: ${error}` : ""}`);
   await log.flush();
   return run.finish(status, stats, error);

@@ -127,7 +127,8 @@ export class JobRun {
     this.heartbeats = this.keepAlive(deps.sleep ?? sleep);
   }
 
-  private get lease(): JobLease {
+  /** The run's fencing token: writes made under it are refused once the job is no longer the run's. */
+  get lease(): JobLease {
     return { id: this.job.id, attempt: this.job.attempt };
   }
 
