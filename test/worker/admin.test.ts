@@ -1,16 +1,15 @@
 /**
- * The admin page served by a Worker under `wrangler dev` (workerd), in Chromium: it loads with its stylesheet and
- * script (wrangler's Text rule), and signing in with the API token leads to the dashboard.
+ * The admin page served by the real Worker (wrangler.toml, worker/index.ts) under `wrangler dev` (workerd), in
+ * Chromium: it loads with its stylesheet and script (wrangler's Text rule), and signing in with the API token leads
+ * to the dashboard, whose figures come from the database behind the Hrana test server.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import type { Browser } from "playwright-core";
-import { join } from "node:path";
 import { launchBrowser, newPage } from "../support/browser.ts";
-import { ROOT } from "../support/cli.ts";
 import { useWorker } from "../support/worker.ts";
 
 const TOKEN = "worker-admin-token-123456";
-const worker = useWorker({ config: join(ROOT, "test/worker/admin/wrangler.toml"), database: {}, vars: { DSCRAPER_API_TOKEN: TOKEN } });
+const worker = useWorker({ database: {}, vars: { DSCRAPER_API_TOKEN: TOKEN } });
 
 let browser: Browser;
 beforeAll(async () => {
