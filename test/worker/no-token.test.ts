@@ -27,7 +27,7 @@ describe("a Worker without DSCRAPER_API_TOKEN, on a database not yet migrated", 
       ["GET", "/api/openapi.json"],
       ["GET", "/api/docs"],
     ] as const) {
-      for (const headers of [{}, { authorization: "Bearer anything" }]) {
+      for (const headers of [{}, { authorization: "Bearer anything" }] as Record<string, string>[]) {
         const response = await worker.current.fetch(path, { method, headers: { ...headers, "content-type": "application/json" }, ...(method === "POST" ? { body: "{}" } : {}) });
         expect([path, response.status]).toEqual([path, 503]);
         expect(await response.json()).toEqual({ error: { code: "unavailable", message: NO_TOKEN, issues: [] } });

@@ -8,6 +8,7 @@
  */
 import { afterAll, describe, expect, test } from "bun:test";
 import type { Hit } from "../support/site.ts";
+import { DEFAULT_SUBREQUEST_BUDGET } from "../../worker/settings.ts";
 import { useWorker } from "../support/worker.ts";
 import { workerApi } from "./support/api.ts";
 import { query, waitFor } from "./support/db.ts";
@@ -61,6 +62,30 @@ describe("politeness across crawls and invocations", () => {
     expect(s.count("/robots.txt")).toBe(1);
     for (const gap of gaps(s.hits)) expect(gap).toBeGreaterThanOrEqual(DELAY_MS - 1);
     expect(query(db().dbPath, "SELECT origin, status, body FROM robots_cache")).toEqual([{ origin: s.url, status: 200, body: "User-agent: *\nDisallow: /private/\n" }]);
+  }, 300_000);
+
+  test("the API's checker test, run while a crawl of the same host goes on, keeps the host's delay too, within its budget", async () => {
+    const s = await site(4, 1, 1, "User-agent: *\n");
+    const bundle = quotesBundle(s.url, "tested", s.pages, { className: "Tested", photo: false, status: "MANUAL" });
+    // Its checker's reference URL is an author page that is still there: the test says the checker would keep it.
+    Object.assign(bundle.scrapers![0]!, { checkers: [{ attr: "url", checker_type: "404", checker_ref_url: `${s.url}/author/Author-0/` }] });
+    await api.import(bundle);
+    const scraper = (await api.call<{ scrapers: { id: number; name: string }[] }>("GET", "/api/scrapers?per_page=500")).body.scrapers.find((x) => x.name === "tested")!;
+    const crawl = await api.crawl("tested");
+    const tested = await api.call<{ summary: Record<string, number>; results: { result: string; ref_url: string }[] }>("POST", `/api/scrapers/${scraper.id}/checker-test`);
+    expect(tested.status).toBe(200);
+    expect(tested.body.summary).toEqual({ OK: 0, WARNING: 1, ERROR: 0 });
+    expect(tested.body.results).toMatchObject([{ result: "WARNING", ref_url: `${s.url}/author/Author-0/` }]);
+    expect((await api.jobEnded(crawl.id)).status).toBe("succeeded");
+    // The crawl's 4 list pages and its author page, the checker test's author page, robots.txt once: all apart.
+    expect(s.count("/author/Author-0/")).toBe(2);
+    expect(s.hits).toHaveLength(7);
+    for (const gap of gaps(s.hits)) expect(gap).toBeGreaterThanOrEqual(DELAY_MS - 1);
+    // What the request spent, from its access line: its page fetch (and robots.txt, if no crawl step had read it).
+    const [line] = await worker.current.waitForOutput(/\{[^\n]*"msg":"request","method":"POST","path":"\/api\/scrapers\/\d+\/checker-test"[^\n]*\}/);
+    const spent = JSON.parse(line) as { subrequests: number; counts: { fetches: number } };
+    expect(spent.counts.fetches).toBeGreaterThanOrEqual(1);
+    expect(spent.subrequests).toBeLessThanOrEqual(DEFAULT_SUBREQUEST_BUDGET);
   }, 300_000);
 
   test("robots.txt's Crawl-delay, when longer, is the host's delay", async () => {
