@@ -39,17 +39,17 @@ export default {
     const scope: RequestScope = { budget: requestBudget(settings?.subrequestBudget ?? DEFAULT_SUBREQUEST_BUDGET) };
     return inRequest(scope, async () => {
       if (token === undefined || settings === undefined) {
-        if (isHealth) return healthWithoutApp(request, env);
-        if (token === undefined) return unavailable(url.pathname, NO_TOKEN);
-        return unavailable(url.pathname, "the Worker's vars are not valid: GET /api/health names the ones to fix (wrangler.toml [vars])");
+        if (isHealth) return logged(request, scope, await healthWithoutApp(request, env));
+        if (token === undefined) return logged(request, scope, unavailable(url.pathname, NO_TOKEN));
+        return logged(request, scope, unavailable(url.pathname, "the Worker's vars are not valid: GET /api/health names the ones to fix (wrangler.toml [vars])"));
       }
       let served;
       try {
         served = await workerApp(env, settings, token);
       } catch (e) {
         // The database could not be opened: health says so with the other parts; the rest cannot be served.
-        if (isHealth) return healthWithoutApp(request, env);
-        return unavailable(url.pathname, errorMessage(e));
+        if (isHealth) return logged(request, scope, await healthWithoutApp(request, env));
+        return logged(request, scope, unavailable(url.pathname, errorMessage(e)));
       }
       try {
         return await served.app.fetch(request, { ip: request.headers.get("cf-connecting-ip") ?? undefined });
@@ -71,6 +71,23 @@ export default {
 const NO_TOKEN =
   "this Worker serves no API and no admin page until its token is set: run `npx wrangler secret put DSCRAPER_API_TOKEN` " +
   "(for `wrangler dev`, put DSCRAPER_API_TOKEN=… in .dev.vars); only GET /api/health answers without it";
+
+/** The access line of an answer the app did not give (the app writes its own), in the same shape. */
+function logged(request: Request, scope: RequestScope, response: Response): Response {
+  const { budget } = scope;
+  const line = {
+    time: new Date().toISOString(),
+    level: response.status >= 500 ? "ERROR" : "INFO",
+    msg: "request",
+    method: request.method,
+    path: new URL(request.url).pathname,
+    status: response.status,
+    subrequests: budget.used,
+    counts: { ...budget.counts },
+  };
+  console.log(JSON.stringify(line));
+  return response;
+}
 
 /** `GET /api/health` when the app cannot be made (no token, bad vars, a database that cannot be opened). */
 function healthWithoutApp(request: Request, env: Env): Promise<Response> | Response {

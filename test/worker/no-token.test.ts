@@ -33,6 +33,9 @@ describe("a Worker without DSCRAPER_API_TOKEN, on a database not yet migrated", 
         expect(await response.json()).toEqual({ error: { code: "unavailable", message: NO_TOKEN, issues: [] } });
       }
     }
+    // Each refusal writes its access line, and cost nothing.
+    const [line] = await worker.current.waitForOutput(/\{[^\n]*"msg":"request","method":"GET","path":"\/api\/sources","status":503[^\n]*\}/);
+    expect(JSON.parse(line)).toMatchObject({ level: "ERROR", subrequests: 0 });
   });
 
   test("the admin page is not open either: a page saying the same, with no form and no script", async () => {
