@@ -46,7 +46,7 @@ export class OverBudgetError extends UnavailableError {
   constructor(limit: number, kind: SubrequestKind) {
     super(
       `this request needs more subrequests than the ${limit} one Worker invocation may make (DSCRAPER_SUBREQUEST_BUDGET; a ${kind} subrequest was refused, ` +
-        `and nothing of a write that was cut short is kept): do it with the dscraper binary against the same database (--db libsql://…), or raise the budget on the paid plan`,
+        `and a transaction it cut short was rolled back): do it with the dscraper binary against the same database (--db libsql://…), or in smaller parts, or raise the budget on the paid plan`,
     );
     this.name = "OverBudgetError";
   }
