@@ -1,7 +1,7 @@
 /**
  * The admin page's stylesheet and script for the Worker: wrangler's esbuild refuses `with { type: "text" }`, so
- * the files come in through a `[[rules]] type = "Text"` rule for `**\/admin/assets/*` in the wrangler config (as
- * test/worker/admin/wrangler.toml has it), and are handed to the app through its deps.
+ * the files come in through the `[[rules]] type = "Text"` rule for `**\/admin/assets/*` in wrangler.toml, and are
+ * handed to the app through its deps (`app.ts`).
  */
 import css from "../src/api/admin/assets/admin.css";
 import js from "../src/api/admin/assets/admin.js";

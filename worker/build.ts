@@ -3,8 +3,8 @@
  * and prints the upload's gzip size against the free plan's 3 MiB limit, with what takes the room: the wasm
  * modules, and the JavaScript by package.
  *
- * The size is wrangler's own measure: all modules (JavaScript and wasm) concatenated and gzipped at zlib's default
- * level. Runs under Bun; wrangler itself runs under the Node 22 of node_modules.
+ * The size is wrangler's own measure: all modules (JavaScript, wasm, text) concatenated and gzipped at zlib's
+ * default level. Runs under Bun; wrangler itself runs under the Node 22 of node_modules.
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
@@ -36,6 +36,8 @@ export function offlineWranglerEnv(logDir: string): Record<string, string | unde
 }
 
 export interface BundleSize {
+  /** The modules' file names. */
+  modules: string[];
   /** Bytes of all modules. */
   size: number;
   /** Bytes of all modules gzipped together, as wrangler measures them. */
@@ -74,8 +76,12 @@ export async function buildWorker(options: BuildOptions): Promise<BundleSize> {
   return measure(options.outdir, metafile, dirname(config));
 }
 
+/** What `--dry-run --outdir` writes beside the modules. */
+const NOT_MODULES = new Set(["README.md", "bundle-meta.json", "logs"]);
+
 function measure(outdir: string, metafile: string, configDir: string): BundleSize {
-  const files = readdirSync(outdir).filter((f) => /\.(js|mjs|wasm)$/.test(f));
+  // Every module uploaded: the JavaScript, the wasm, and the text modules (the admin's stylesheet and script).
+  const files = readdirSync(outdir).filter((f) => !NOT_MODULES.has(f) && !f.endsWith(".map"));
   const contents = files.map((f) => readFileSync(join(outdir, f)));
   const wasm = files.flatMap((file, i) => (file.endsWith(".wasm") ? [{ file, size: contents[i]!.length, gzipSize: gzipSync(contents[i]!).length }] : []));
   const meta = JSON.parse(readFileSync(metafile, "utf8")) as { outputs: Record<string, { inputs: Record<string, { bytesInOutput: number }> }> };
@@ -87,6 +93,7 @@ function measure(outdir: string, metafile: string, configDir: string): BundleSiz
     }
   }
   return {
+    modules: files,
     size: contents.reduce((n, c) => n + c.length, 0),
     gzipSize: gzipSync(Buffer.concat(contents)).length,
     wasm,

@@ -1,8 +1,9 @@
 /**
  * @module
- * `GET /api/health` in the Worker: the core's one health check (src/api/health.ts: the database, a probe object
- * in R2, the queue) plus the Worker's own part, its vars parsed. Opening the database is itself checked: the
- * Worker opens it on first use.
+ * `GET /api/health` when the Worker cannot make its app (no DSCRAPER_API_TOKEN, vars that are not valid, a database
+ * that cannot be opened or lacks migrations): the core's one health check (src/api/health.ts: the database, a probe
+ * object in R2, the queue) plus the Worker's own part, its vars parsed, so that it names what to fix. Opening the
+ * database is itself checked. Once the app exists, its own health route answers, with the same parts.
  */
 import type { Queue } from "@cloudflare/workers-types";
 import { healthReport } from "../src/api/health.ts";

@@ -4,6 +4,7 @@
  * and defaults as the binary's environment variables (INTERFACE.md), plus the Worker's own subrequest budget.
  * Every bad value is reported at once, each under its var's name, so that /api/health can say what to fix.
  */
+import { DEFAULT_API_SETTINGS } from "../src/api/deps.ts";
 import { webhookNotifier } from "../src/check/webhook.ts";
 import { ValidationError, type Issue } from "../src/errors.ts";
 import { DEFAULT_FETCH_SETTINGS, type FetchSettings } from "../src/fetch/fetcher.ts";
@@ -35,6 +36,8 @@ export interface WorkerSettings {
   dailyCron: string;
   /** The name of the dead-letter queue, whose consumer records pages that keep failing on their jobs. */
   deadLetterQueue: string;
+  /** The API's rate limit (`DSCRAPER_RATE_LIMIT`, per isolate: best effort), as `dscraper serve --rate-limit`. */
+  api: { rateLimit: number; burst: number };
   /** Test-only routes (`/__test/*`): never set in a deployment. */
   testHooks: boolean;
 }
@@ -121,6 +124,7 @@ export function workerSettings(vars: Vars): WorkerSettings {
   const dailyCron = read("DSCRAPER_DAILY_CRON", (text) => text) ?? DEFAULT_DAILY_CRON;
   const deadLetterQueue = read("DSCRAPER_DEAD_LETTER_QUEUE", (text) => text) ?? DEFAULT_DEAD_LETTER_QUEUE;
   const testHooks = read("DSCRAPER_TEST_HOOKS", bool) ?? false;
+  const rateLimit = read("DSCRAPER_RATE_LIMIT", int(0));
 
   let images: ImageSettings | undefined;
   try {
@@ -151,6 +155,7 @@ export function workerSettings(vars: Vars): WorkerSettings {
     tickCaps: { ...(spiders !== undefined ? { spiders } : {}), ...(checkers !== undefined ? { checkers } : {}) },
     dailyCron,
     deadLetterQueue,
+    api: rateLimit === undefined ? { rateLimit: DEFAULT_API_SETTINGS.rateLimit, burst: DEFAULT_API_SETTINGS.burst } : { rateLimit, burst: 2 * rateLimit },
     testHooks,
   };
 }

@@ -2,7 +2,7 @@
  * `bun bench/worker/run.ts [--pages 200] [--budget 40] [--per-host 16] [--port 8091]`: the shared benchmark's quotes
  * site (../shared/bench: gen-site.mjs, served by serve.sh's nginx), range pagination, crawled in the same run by the
  * binary (dist/dscraper, built first) and by the Worker under `wrangler dev` (local Queues and R2, the Hrana test
- * server standing in for Turso), with the benchmark's settings (16 per host, no delay, no robots.txt). Prints
+ * server standing in for Turso; the bundle imported and the crawl asked for through its API), with the benchmark's settings (16 per host, no delay, no robots.txt). Prints
  * pages/s, the Worker's invocations, the largest subrequest count and busy time of one invocation, and whether the
  * items are exactly the expected ones (../shared/bench/check-items.mjs).
  *
@@ -15,7 +15,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { startWorker } from "../../test/support/worker.ts";
-import { importInto, jobEnded, query } from "../../test/worker/support/db.ts";
+import { workerApi } from "../../test/worker/support/api.ts";
+import { query } from "../../test/worker/support/db.ts";
 import type { BundleInput } from "../../src/model/bundle.ts";
 
 const ROOT = join(import.meta.dir, "../..");
@@ -27,6 +28,7 @@ const pages = Number(values.pages);
 const port = Number(values.port);
 const perHost = values["per-host"]!;
 const base = `http://127.0.0.1:${port}`;
+const TOKEN = "bench-worker-token";
 
 async function run(cmd: string[], options: { quiet?: boolean } = {}): Promise<string> {
   const proc = Bun.spawn(cmd, { cwd: ROOT, stdout: "pipe", stderr: "pipe" });
@@ -57,7 +59,7 @@ await run(["bash", join(SHARED, "serve.sh"), site, String(port)], { quiet: true 
 const rows: string[][] = [];
 try {
   const bundle = JSON.parse(readFileSync(join(ROOT, "bench/quotes-range.json"), "utf8")) as BundleInput;
-  Object.assign(bundle.scrapers![0]!, { status: "ACTIVE", pagination_page_replace: `2, ${pages + 1}` });
+  Object.assign(bundle.scrapers![0]!, { pagination_page_replace: `2, ${pages + 1}` });
   bundle.sources![0]!.url = `${base}/quotes/page/1/`;
   const bundlePath = join(work, "quotes.json");
   writeFileSync(bundlePath, JSON.stringify(bundle));
@@ -75,15 +77,17 @@ try {
   // The Worker.
   const worker = await startWorker({
     database: {},
-    vars: { DSCRAPER_DELAY_MS: "0", DSCRAPER_PER_HOST: perHost, DSCRAPER_OBEY_ROBOTS: "false", DSCRAPER_SUBREQUEST_BUDGET: values.budget!, DSCRAPER_LOG_LEVEL: "CRITICAL" },
+    vars: { DSCRAPER_API_TOKEN: TOKEN, DSCRAPER_DELAY_MS: "0", DSCRAPER_PER_HOST: perHost, DSCRAPER_OBEY_ROBOTS: "false", DSCRAPER_SUBREQUEST_BUDGET: values.budget!, DSCRAPER_LOG_LEVEL: "CRITICAL" },
   });
   try {
     const db = worker.database!;
-    await importInto(db.url, bundle);
+    // As a user would: the bundle through the API, the crawl asked for and followed there.
+    const api = workerApi(() => worker, TOKEN);
+    await api.import(bundle);
     before = await requests();
     started = performance.now();
-    await worker.scheduled("* * * * *");
-    const job = await jobEnded(db.dbPath, 1, 3_600_000);
+    const queued = await api.crawl(bundle.sources![0]!.name);
+    const job = await api.jobEnded(queued.id, 3_600_000);
     seconds = (performance.now() - started) / 1000;
     asked = (await requests()) - before - 1;
     if (job.status !== "succeeded") throw new Error(`the Worker's crawl ${job.status}: ${job.error}`);

@@ -8,7 +8,7 @@ import type { Context, ErrorHandler, NotFoundHandler } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import { z } from "zod";
-import { ConflictError, DscraperError, NotFoundError, UnavailableError, ValidationError, type Issue } from "../errors.ts";
+import { ConflictError, DscraperError, NotFoundError, typedCause, UnavailableError, ValidationError, type Issue } from "../errors.ts";
 import type { ApiEnv } from "./deps.ts";
 
 export const errorBodySchema = z.object({
@@ -54,8 +54,10 @@ function statusOf(e: DscraperError): ContentfulStatusCode {
 }
 
 export const onError: ErrorHandler<ApiEnv> = (err, c) => {
-  if (err instanceof DscraperError && statusOf(err) !== 500) {
-    return errorResponse(c, statusOf(err), err.code, err.message, err instanceof ValidationError ? err.issues : []);
+  // A typed error may arrive wrapped by the database driver and drizzle (a port that refused a round trip).
+  const typed = typedCause(err);
+  if (typed && statusOf(typed) !== 500) {
+    return errorResponse(c, statusOf(typed), typed.code, typed.message, typed instanceof ValidationError ? typed.issues : []);
   }
   if (err instanceof HTTPException) {
     const status = err.status as ContentfulStatusCode;

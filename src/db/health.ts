@@ -17,3 +17,17 @@ export async function databaseHealth(client: Pick<Client, "execute">): Promise<D
   const result = await client.execute("SELECT count(*) AS n FROM __drizzle_migrations");
   return { migrations: Number(result.rows[0]?.n ?? 0), expected: MIGRATIONS.length };
 }
+
+/**
+ * What {@link databaseHealth} says, for a database that may never have been migrated (no bookkeeping table yet:
+ * none applied). One round trip, two when the table is missing.
+ */
+export async function migrationState(client: Pick<Client, "execute">): Promise<DatabaseHealth> {
+  try {
+    return await databaseHealth(client);
+  } catch (e) {
+    const table = await client.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = '__drizzle_migrations'");
+    if (table.rows.length === 0) return { migrations: 0, expected: MIGRATIONS.length };
+    throw e;
+  }
+}

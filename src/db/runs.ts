@@ -11,6 +11,7 @@
  */
 import type { InValue, Row } from "@libsql/client/web";
 import type { Database } from "./connect.ts";
+import type { FailedPage } from "../model/job.ts";
 import type { JobStats } from "../model/job-stats.ts";
 import type { JobRow } from "./jobs.ts";
 import type { CompletedItemRow } from "./run-pages.ts";
@@ -316,7 +317,7 @@ export async function waitingItems(database: Database, jobId: number): Promise<n
   return num(result!.rows[0]!, "n");
 }
 
-export async function failedPages(database: Database, jobId: number): Promise<{ kind: string; url: string; error: string; attempts: number }[]> {
+export async function failedPages(database: Database, jobId: number): Promise<FailedPage[]> {
   const [result] = await runBatch(database, [
     statement(`SELECT kind, coalesce(json_extract(task, '$.url'), json_extract(task, '$.request.url')) AS url, error, attempts FROM crawl_steps WHERE job_id = :j AND status = 'failed' ORDER BY id`, { j: jobId }),
   ]);

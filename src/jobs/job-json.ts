@@ -7,7 +7,8 @@ import { jobView, type JobView } from "../db/job-list.ts";
 import type { Database } from "../db/connect.ts";
 import { NotFoundError } from "../errors.ts";
 import type { Job } from "../model/job.ts";
-import { jobStatsSchema } from "../model/job-stats.ts";
+import { crawlJobStats, jobStatsSchema } from "../model/job-stats.ts";
+import { failedPages } from "../db/runs.ts";
 
 const iso = (d: Date | null): string | null => (d === null ? null : d.toISOString());
 
@@ -33,9 +34,17 @@ export function jobJson(job: JobView): Job {
   };
 }
 
-/** Job `id` in the public shape; NotFoundError when there is none. */
+/**
+ * Job `id` in the public shape; NotFoundError when there is none. A crawl that counts failed pages lists those it
+ * kept (the Worker's: each page that ended in the dead-letter queue, with its error), asked only then.
+ */
 export async function getJob(database: Database, id: number): Promise<Job> {
   const view = await jobView(database, id);
   if (!view) throw new NotFoundError(`no job with id ${id}`);
-  return jobJson(view);
+  const job = jobJson(view);
+  if ((crawlJobStats(job.stats)?.pages.failed ?? 0) > 0) {
+    const failed = await failedPages(database, id);
+    if (failed.length > 0) job.failed_pages = failed;
+  }
+  return job;
 }

@@ -10,6 +10,13 @@ import { jobStatsSchema } from "./job-stats.ts";
 
 const id = z.number().int().positive();
 
+/**
+ * A page of a crawl that failed for good: its step kind (`MP` main, `FP` follow, `DP1`… detail), URL, last error
+ * and how often it was tried. Only the Worker's crawls keep them (a page ends in the dead-letter queue); the
+ * binary's crawl counts its failed pages in `stats.pages.failed` and logs each one.
+ */
+export const failedPageSchema = z.object({ kind: z.string(), url: z.string(), error: z.string(), attempts: z.number().int().nonnegative() });
+
 export const jobSchema = z.strictObject({
   id,
   kind: jobKindSchema,
@@ -34,6 +41,9 @@ export const jobSchema = z.strictObject({
   finished_at: z.iso.datetime().nullable(),
   /** The run's last sign of life (its stats are as of then). */
   heartbeat_at: z.iso.datetime().nullable(),
+  /** `GET /api/jobs/:id` of a crawl with pages that failed for good, when they are kept (the Worker's crawls). */
+  failed_pages: z.array(failedPageSchema).optional(),
 });
 
 export type Job = z.infer<typeof jobSchema>;
+export type FailedPage = z.infer<typeof failedPageSchema>;

@@ -19,6 +19,9 @@ import { afterAll, beforeAll } from "bun:test";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
+import { createClient } from "@libsql/client";
+import { migrate } from "../../src/db/migrate.ts";
+import { MIGRATIONS } from "../../src/db/migrations.gen.ts";
 import { offlineWranglerEnv } from "../../worker/build.ts";
 import { ROOT } from "./cli.ts";
 import { type HranaServer, startHranaServer } from "./hrana-server.ts";
@@ -30,9 +33,10 @@ export interface WorkerOptions {
   vars?: Record<string, string>;
   /**
    * Start a Hrana test server on a fresh libSQL file and give its URL to the Worker as TURSO_DATABASE_URL (and the
-   * token as TURSO_AUTH_TOKEN, which the server then requires).
+   * token as TURSO_AUTH_TOKEN, which the server then requires). The Worker never migrates (a deploy runs
+   * `dscraper migrate`), so the database is migrated here before the Worker starts, unless `migrate` is false.
    */
-  database?: { authToken?: string };
+  database?: { authToken?: string; migrate?: boolean };
   /** Changes to the parsed config before it is written (e.g. a smaller batch size for one test file); `dir` is the temp folder. */
   configure?: (config: Record<string, unknown>, dir: string) => void;
   /** How long wrangler may take to answer; default 180 s (a loaded 2-core CI machine bundles slowly). */
@@ -93,6 +97,14 @@ export async function startWorker(options: WorkerOptions = {}): Promise<RunningW
       database = Object.assign(server, { dbPath });
       vars.TURSO_DATABASE_URL = server.url;
       if (options.database.authToken) vars.TURSO_AUTH_TOKEN = options.database.authToken;
+      if (options.database.migrate !== false) {
+        const client = createClient({ url: server.url, ...(options.database.authToken ? { authToken: options.database.authToken } : {}) });
+        try {
+          await migrate(client, MIGRATIONS);
+        } finally {
+          client.close();
+        }
+      }
     }
     const configPath = tempWranglerConfig(options.config ?? join(ROOT, "wrangler.toml"), dir, options.configure);
     writeFileSync(join(dir, ".dev.vars"), Object.entries(vars).map(([k, v]) => `${k}=${JSON.stringify(v)}\n`).join(""));

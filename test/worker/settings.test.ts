@@ -19,6 +19,7 @@ describe("workerSettings", () => {
       tickCaps: {},
       dailyCron: "0 6 * * *",
       deadLetterQueue: "dscraper-jobs-dlq",
+      api: { rateLimit: 100, burst: 200 },
       testHooks: false,
     });
   });
@@ -57,6 +58,8 @@ describe("workerSettings", () => {
     ["host wait", { DSCRAPER_HOST_WAIT_MS: "0" }, (s) => s.hostWaitMs, 0],
     ["log level and limit", { DSCRAPER_LOG_LEVEL: "warning", DSCRAPER_LOG_LIMIT: "10" }, (s) => s.log, { level: "WARNING", limit: 10 }],
     ["webhook", { DSCRAPER_NOTIFY_URL: "https://hooks.example.com/x" }, (s) => s.notifyUrl, "https://hooks.example.com/x"],
+    ["API rate limit (bursts of twice that)", { DSCRAPER_RATE_LIMIT: "5" }, (s) => s.api, { rateLimit: 5, burst: 10 }],
+    ["API rate limit off", { DSCRAPER_RATE_LIMIT: "0" }, (s) => s.api.rateLimit, 0],
     ["tick caps", { DSCRAPER_MAX_SPIDER_RUNS_PER_TICK: "3", DSCRAPER_MAX_CHECKER_RUNS_PER_TICK: "0" }, (s) => s.tickCaps, { spiders: 3, checkers: 0 }],
     ["test hooks", { DSCRAPER_TEST_HOOKS: "true" }, (s) => s.testHooks, true],
     ["an empty var is unset", { DSCRAPER_PER_HOST: "" }, (s) => s.fetch.perHost, DEFAULT_FETCH_SETTINGS.perHost],

@@ -9,6 +9,7 @@
 import { Hono } from "hono";
 import { jobView, listJobs, type JobFilter, type JobView } from "../../db/job-list.ts";
 import { logPage } from "../../db/log-list.ts";
+import { failedPages } from "../../db/runs.ts";
 import { NotFoundError } from "../../errors.ts";
 import { JOB_KINDS, JOB_STATUSES, jobKindSchema, jobStatusSchema } from "../../model/enums.ts";
 import { checkJobStats, crawlJobStats, jobStatsSchema } from "../../model/job-stats.ts";
@@ -170,11 +171,28 @@ export const jobScreens = new Hono<AdminEnv>()
     const job = await jobView(database, id);
     if (!job) throw new NotFoundError(`no job with id ${id}`);
     const logs = await logPage(database, { jobId: id }, { offset: 0, limit: 200 });
+    const crawl = crawlJobStats(jobStatsSchema.safeParse(job.stats).data ?? {});
+    const failed = crawl && crawl.pages.failed > 0 ? await failedPages(database, id) : [];
     return render(
       c,
       `Job #${id}`,
       <>
         <JobPanel job={job} session={c.var.session} />
+        {failed.length ? (
+          <>
+            <h2>Failed pages</h2>
+            <Table head={["Page", "URL", "Attempts", "Error"]}>
+              {failed.map((f) => (
+                <tr>
+                  <td>{f.kind}</td>
+                  <td>{f.url}</td>
+                  <td class="num">{f.attempts}</td>
+                  <td class="problem">{f.error}</td>
+                </tr>
+              ))}
+            </Table>
+          </>
+        ) : null}
         <h2>Log</h2>
         {logs.length ? (
           <Table head={["Time", "Level", "Message"]}>

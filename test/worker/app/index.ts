@@ -4,14 +4,17 @@
  * - `/blob-store/conformance`: every BlobStore conformance case against R2BlobStore over the R2 binding;
  * - `/blob-store/list-pages`: R2BlobStore's list over more keys than one page of R2's listing holds;
  * - `/crawl`: a bundle imported and a source crawled by the core, on a database reached over HTTP;
- * - `/database`: the Worker's Database port opened (migrations applied), a write and a read;
+ * - `/database`: a database over libSQL HTTP opened by the core (its migrations applied inside workerd), a write
+ *   and a read;
  * - `/image`: a picture downloaded, thumbnailed by photon's workerd build and stored in R2, its files sent back;
  * - `/queue/send`: messages sent to the probe queue, whose consumer reports every delivery to a recorder URL.
  */
 import type { MessageBatch, Queue, R2Bucket } from "@cloudflare/workers-types";
 import * as photon from "@cf-wasm/photon/workerd";
 import type { Photon } from "../../../src/images/thumbnail.ts";
-import { workerDatabase } from "../../../worker/database.ts";
+import { createClient } from "@libsql/client/web";
+import { openDatabase, type Database } from "../../../src/db/connect.ts";
+import { UnavailableError } from "../../../src/errors.ts";
 import { R2BlobStore } from "../../../worker/r2-blob-store.ts";
 import { runBlobStoreCases } from "../../images/blob-store-conformance.ts";
 import { crawlSource, downloadImage, writeAndRead, type CrawlRequest } from "./core.ts";
@@ -51,12 +54,12 @@ export default {
           return Response.json({ listed });
         }
         case "/crawl": {
-          const database = await workerDatabase({ TURSO_DATABASE_URL: String(body.databaseUrl) });
+          const database = await openRemote(String(body.databaseUrl));
           const crawl: CrawlRequest = { bundle: body.bundle, source: String(body.source), ...(body.options ? { options: body.options as Record<string, unknown> } : {}) };
           return Response.json(await crawlSource(database, crawl));
         }
         case "/database": {
-          const database = await workerDatabase({ TURSO_DATABASE_URL: String(body.databaseUrl), TURSO_AUTH_TOKEN: String(body.authToken) });
+          const database = await openRemote(String(body.databaseUrl), String(body.authToken));
           return Response.json({ applied: database.applied, ...(await writeAndRead(database, body.bundle, String(body.source))) });
         }
         case "/image": {
@@ -106,4 +109,15 @@ function base64(bytes: Uint8Array): string {
   let binary = "";
   for (const b of bytes) binary += String.fromCharCode(b);
   return btoa(binary);
+}
+
+/** A fresh database over libSQL HTTP, migrated by the core (the Worker's own port only checks: worker/database.ts). */
+async function openRemote(url: string, authToken?: string): Promise<Database> {
+  const client = createClient({ url, ...(authToken ? { authToken } : {}) });
+  try {
+    return await openDatabase(client);
+  } catch (e) {
+    client.close();
+    throw new UnavailableError(`database ${url}: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+  }
 }

@@ -58,10 +58,10 @@ export function jobs(dbPath: string): JobState[] {
  * Waits until `done` holds for the database's state, looking every 200 ms; fails after `ms` (a generous bound so
  * that a broken run fails instead of hanging; nothing is asserted about how long it took).
  */
-export async function waitFor<T>(what: string, look: () => T | undefined, ms = 240_000): Promise<T> {
+export async function waitFor<T>(what: string, look: () => T | undefined | Promise<T | undefined>, ms = 240_000): Promise<T> {
   const deadline = performance.now() + ms;
   for (;;) {
-    const seen = look();
+    const seen = await look();
     if (seen !== undefined) return seen;
     if (performance.now() > deadline) throw new Error(`gave up waiting for ${what}`);
     await Bun.sleep(200);

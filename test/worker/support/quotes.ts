@@ -26,18 +26,23 @@ export function authorOf(page: number, i: number, authors: number): string {
 
 const slug = (author: string) => author.replace(/\s+/g, "-");
 
+/** List page `page` of such a site: `perPage` quotes, each linking to its author's page. */
+export function quotesPage(page: number, perPage: number, authors: number): string {
+  const quotes: string[] = [];
+  for (let i = 0; i < perPage; i++) {
+    const author = authorOf(page, i, authors);
+    quotes.push(`<div class="quote"><span class="text">${quoteText(page, i)}</span><small class="author">${author}</small><a href="/author/${slug(author)}/">about</a></div>`);
+  }
+  return html(quotes.join(""));
+}
+
 /** `pages` list pages of `perPage` quotes by `authors` authors (each with a photo). */
 export async function startQuotesSite(pages: number, perPage: number, authors: number, extra: Record<string, Page> = {}): Promise<QuotesSite> {
   const routes: Record<string, Page> = {};
   const expected = new Map<string, string>();
   for (let p = 1; p <= pages; p++) {
-    const quotes: string[] = [];
-    for (let i = 0; i < perPage; i++) {
-      const author = authorOf(p, i, authors);
-      expected.set(quoteText(p, i), author);
-      quotes.push(`<div class="quote"><span class="text">${quoteText(p, i)}</span><small class="author">${author}</small><a href="/author/${slug(author)}/">about</a></div>`);
-    }
-    routes[`/quotes/page/${p}/`] = html(quotes.join(""));
+    for (let i = 0; i < perPage; i++) expected.set(quoteText(p, i), authorOf(p, i, authors));
+    routes[`/quotes/page/${p}/`] = quotesPage(p, perPage, authors);
   }
   const photo = await png(24, 16, pixels(24, 16, gradient(24, 16)));
   for (let a = 0; a < authors; a++) {
