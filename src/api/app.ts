@@ -19,6 +19,7 @@ import { errorResponse, notFound, onError } from "./errors.ts";
 import { bundleRoutes } from "./bundles.ts";
 import { classRoutes } from "./classes.ts";
 import { healthRoutes } from "./health-routes.ts";
+import { HealthChecks, healthReport } from "./health.ts";
 import { itemRoutes } from "./items.ts";
 import { logMarkerRoutes, logRoutes } from "./logs.ts";
 import { PageCache } from "./lists.ts";
@@ -34,9 +35,14 @@ export function createApp(deps: ApiDeps) {
   const { settings } = deps;
   const app = new Hono<ApiEnv>();
   const pages = new PageCache();
+  const health = new HealthChecks(
+    () => healthReport({ database: async () => deps.database, images: deps.images, queue: deps.queue, ...(deps.extraChecks ? { extra: deps.extraChecks } : {}) }),
+    deps.clock,
+  );
   app.use(async (c, next) => {
     c.set("deps", deps);
     c.set("pages", pages);
+    c.set("health", health);
     await next();
   });
   app.use(requestId());
