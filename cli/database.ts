@@ -10,6 +10,7 @@ import { openDatabase, type Database } from "../src/db/connect.ts";
 import { databaseError } from "../src/db/errors.ts";
 import { errorMessage, UnavailableError } from "../src/errors.ts";
 import { UsageError } from "./args.ts";
+import { changeWatch } from "./change-watch.ts";
 import { localClient } from "./local-client.ts";
 import { DEFAULT_BUSY_TIMEOUT_MS, DRIVER_BUSY_MS, type LockWait } from "./lock-wait.ts";
 import { remoteClient } from "./remote-client.ts";
@@ -71,7 +72,17 @@ export async function connectDatabase(url: string, authToken?: string, options: 
     const local = localClient(client, wait);
     // WAL lets readers go on while a crawl writes; the setting is stored in the file.
     await local.execute("PRAGMA journal_mode = WAL");
-    return await openDatabase(local);
+    const database = await openDatabase(local);
+    const watch = path === ":memory:" ? undefined : changeWatch(path);
+    if (!watch) return database;
+    return {
+      ...database,
+      changeMark: () => watch.mark(),
+      close() {
+        watch.close();
+        database.close();
+      },
+    };
   } catch (e) {
     client.close();
     const named = databaseError(e, name, 0);

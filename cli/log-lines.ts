@@ -36,9 +36,44 @@ function fields(rest: Record<string, unknown>): string {
     .join("");
 }
 
-/** Writes log lines to stdout in `format`. */
-export function stdoutLog(format: LogFormat): (line: LogLine) => void {
-  return (line) => {
-    process.stdout.write(`${formatLine(line, format)}\n`);
+/** A log that writes a batch of lines at a time: `flush()` writes what is pending now. */
+export interface LogSink {
+  (line: LogLine): void;
+  flush(): void;
+}
+
+/** Lines wait at most this long before they are written… */
+export const FLUSH_MS = 50;
+/** …or until this many characters are pending. */
+const FLUSH_CHARS = 64 * 1024;
+
+/**
+ * Writes log lines to `out` (stdout) in `format`, in order, a batch at a time: a write per access line added 2 to 4
+ * µs to a cached list answer of about 37 µs under load (bench/api). A batch goes out at most {@link FLUSH_MS} after
+ * its first line, when it grows past 64 K characters, on `flush()` (the service calls it when it stops) and when
+ * the process exits, however it exits: a clean stop loses no line.
+ */
+export function stdoutLog(format: LogFormat, out: { write(text: string): unknown } = process.stdout): LogSink {
+  let pending: string[] = [];
+  let chars = 0;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const flush = () => {
+    if (timer !== undefined) clearTimeout(timer);
+    timer = undefined;
+    if (pending.length === 0) return;
+    const text = pending.join("");
+    pending = [];
+    chars = 0;
+    out.write(text);
   };
+  process.on("exit", flush);
+  const sink = (line: LogLine) => {
+    const text = `${formatLine(line, format)}\n`;
+    pending.push(text);
+    chars += text.length;
+    if (chars >= FLUSH_CHARS) flush();
+    // Not a reason to keep the process alive: the exit handler writes what is left.
+    else if (timer === undefined) timer = setTimeout(flush, FLUSH_MS).unref();
+  };
+  return Object.assign(sink, { flush });
 }

@@ -8,7 +8,7 @@
 import { dailyMonitoring } from "../src/check/alerts.ts";
 import { createApp } from "../src/api/app.ts";
 import { ADMIN_ASSETS } from "./admin-assets.ts";
-import { DEFAULT_API_SETTINGS, type ApiSettings } from "../src/api/deps.ts";
+import { DEFAULT_API_SETTINGS, type ApiBindings, type ApiSettings } from "../src/api/deps.ts";
 import type { Database } from "../src/db/connect.ts";
 import { recoverJobs } from "../src/jobs/recover.ts";
 import { runQueuedJob } from "../src/jobs/runner.ts";
@@ -40,8 +40,8 @@ export const DEFAULT_PORT = 8787;
 const TICK_MS = 60_000;
 /** Checker tests and the last-save/last-delete alerts, when a webhook is configured. */
 const DAILY_MS = 24 * 60 * 60_000;
-/** Where the admin page is served once it exists (issue 13); the demo prints it then. */
-export const ADMIN_PATH: string | undefined = undefined;
+/** Where `createApp` serves the admin page (src/api/app.ts): printed at start beside the API docs. */
+export const ADMIN_PATH = "/admin";
 
 const LOOPBACK = new Set(["127.0.0.1", "::1", "localhost", "[::1]"]);
 
@@ -52,9 +52,20 @@ export interface Service {
   /** The token clients must send, if any. */
   token: string | undefined;
   log(line: LogLine): void;
+  /** Writes the log lines still pending (log lines go out in batches: `stdoutLog`). */
+  flushLog(): void;
   say(msg: string, level?: "INFO" | "WARNING" | "ERROR", fields?: Record<string, unknown>): void;
   /** Stops accepting requests and taking jobs, cancels the running jobs and waits for them. */
   stop(reason: string): Promise<void>;
+}
+
+/** The client's address, asked of the server only when the rate limit needs it (a request without the token). */
+function clientOf(request: Request, server: Pick<ReturnType<typeof Bun.serve>, "requestIP">): ApiBindings {
+  return {
+    get ip() {
+      return server.requestIP(request)?.address;
+    },
+  };
 }
 
 /** Without a token the API is open to whoever reaches it: then only a loopback address may be served. */
@@ -94,7 +105,7 @@ export async function startService(ctx: Context<typeof SERVE_FLAGS>): Promise<Se
   const app = createApp({ database, images: ctx.blobStore(), queue, clock: systemClock, fetcher: deps.fetcher, settings, log, adminAssets: ADMIN_ASSETS });
   let server: ReturnType<typeof Bun.serve>;
   try {
-    server = Bun.serve({ hostname: host, port: f.port ?? DEFAULT_PORT, fetch: (request, srv) => app.fetch(request, { ip: srv.requestIP(request)?.address }) });
+    server = Bun.serve({ hostname: host, port: f.port ?? DEFAULT_PORT, fetch: (request, srv) => app.fetch(request, clientOf(request, srv)) });
   } catch (e) {
     await deps.close();
     await queue.stop(new Error("not started"));
@@ -129,7 +140,7 @@ export async function startService(ctx: Context<typeof SERVE_FLAGS>): Promise<Se
   };
   const daily = notifier ? setInterval(runDaily, DAILY_MS) : undefined;
   runDaily();
-  say(`dscraper serve: listening on ${url} (API docs: ${url}/api/docs); ${f["no-scheduler"] ? "scheduler off" : "a tick every minute"}, ${f.workers ?? 4} worker(s), database ${f.db ?? "file:./data/dscraper.db"}`, "INFO", { url });
+  say(`dscraper serve: listening on ${url} (API docs: ${url}/api/docs, admin page: ${url}${ADMIN_PATH}); ${f["no-scheduler"] ? "scheduler off" : "a tick every minute"}, ${f.workers ?? 4} worker(s), database ${f.db ?? "file:./data/dscraper.db"}`, "INFO", { url });
   if (!token) say(`no DSCRAPER_API_TOKEN: the API is open to anyone who can reach ${host}, so it is bound to loopback only`, "WARNING");
   if (scheduler) runTick();
 
@@ -139,6 +150,7 @@ export async function startService(ctx: Context<typeof SERVE_FLAGS>): Promise<Se
     database,
     token,
     log,
+    flushLog: log.flush,
     say,
     stop: (reason) =>
       (stopping ??= (async () => {
@@ -154,6 +166,7 @@ export async function startService(ctx: Context<typeof SERVE_FLAGS>): Promise<Se
         await deps.close();
         await closed;
         say("stopped");
+        log.flush();
       })()),
   };
 }

@@ -42,10 +42,12 @@ export default defineCommand({
       // The sample site is ours: no need to wait a second between its pages.
       const service = await startService({ ...ctx, flags: { "delay-ms": 0, "per-host": 4, "log-format": "pretty", ...ctx.flags } });
       const job = await crawlThroughApi(service, (line) => ctx.note(line));
+      // The service's log lines go out in batches: its lines about the crawl come before what follows.
+      service.flushLog();
       await report(ctx, database, job);
       ctx.print("");
       ctx.print("open:");
-      if (ADMIN_PATH !== undefined) ctx.print(`  admin page  ${service.url}${ADMIN_PATH}`);
+      ctx.print(`  admin page  ${service.url}${ADMIN_PATH}`);
       ctx.print(`  API docs    ${service.url}/api/docs`);
       ctx.print(`  the items   ${service.url}/api/items?source=quotes`);
       ctx.print(`  the crawl   ${service.url}/api/jobs/${job.id}`);

@@ -7,7 +7,7 @@ import type { MiddlewareHandler } from "hono";
 import type { ApiEnv } from "./deps.ts";
 
 export const accessLog: MiddlewareHandler<ApiEnv> = async (c, next) => {
-  const { clock, log } = c.var.deps;
+  const { clock, log } = c.get("deps");
   const started = clock.now().getTime();
   await next();
   const ended = clock.now();
@@ -19,6 +19,6 @@ export const accessLog: MiddlewareHandler<ApiEnv> = async (c, next) => {
     path: c.req.path,
     status: c.res.status,
     duration_ms: ended.getTime() - started,
-    request_id: c.var.requestId,
+    request_id: c.get("requestId"),
   });
 };

@@ -38,7 +38,7 @@ function isOpen(method: string, path: string): boolean {
 }
 
 export const requireAuth: MiddlewareHandler<ApiEnv> = async (c, next) => {
-  if (c.var.authorized || isOpen(c.req.method, c.req.path)) return next();
+  if (c.get("authorized") || isOpen(c.req.method, c.req.path)) return next();
   const header = c.req.header("authorization");
   const message = header === undefined ? "this API needs a token: send Authorization: Bearer <DSCRAPER_API_TOKEN>" : "the Authorization header does not carry the API's bearer token";
   return errorResponse(c, 401, "unauthorized", message, [], { "WWW-Authenticate": 'Bearer realm="dscraper"' });

@@ -28,11 +28,11 @@ export const bundleRoutes = new Hono<ApiEnv>()
     }),
     v("json", bundleSchema),
     async (c) => {
-      const { database, clock } = c.var.deps;
+      const { database, clock } = c.get("deps");
       return c.json(await importBundle(database, c.req.valid("json"), clock), 200);
     },
   )
   .get("/export", describeRoute({ summary: "The stored definitions as a bundle", responses: { 200: json("the bundle", bundleSchema) } }), async (c) =>
-    c.json(await exportBundle(c.var.deps.database), 200),
+    c.json(await exportBundle(c.get("deps").database), 200),
   )
   .get("/schema.json", describeRoute({ summary: "The JSON Schema of a definitions bundle" }), (c) => c.json(bundleJsonSchema(), 200));

@@ -17,6 +17,7 @@ import { errorBodySchema } from "./errors.ts";
 import { cascadeQuerySchema, idParamSchema, pageFields, pageQuerySchema, versionedList } from "./lists.ts";
 import { classOut, classOutSchema } from "./shapes.ts";
 import { json, v } from "./validate.ts";
+import { reportingStore } from "../images/errors.ts";
 
 const listSchema = z.object({ classes: z.array(classOutSchema), ...pageFields });
 const notFound = json("no class with that id", errorBodySchema);
@@ -24,7 +25,7 @@ const notFound = json("no class with that id", errorBodySchema);
 export const classRoutes = new Hono<ApiEnv>()
   .get("/", describeRoute({ summary: "The classes, by id", responses: { 200: json("a page of classes", listSchema) } }), v("query", pageQuerySchema), async (c) => {
     const { page, per_page } = c.req.valid("query");
-    const { database } = c.var.deps;
+    const { database } = c.get("deps");
     return versionedList(c, ["definitions"], async () => ({
       classes: (await classesPage(database, { offset: (page - 1) * per_page, limit: per_page })).map(classOut),
       page,
@@ -37,7 +38,7 @@ export const classRoutes = new Hono<ApiEnv>()
     describeRoute({ summary: "Create a class", responses: { 201: json("the class", classOutSchema), 409: json("a class has that name", errorBodySchema) } }),
     v("json", scrapedClassSchema),
     async (c) => {
-      const { database, clock } = c.var.deps;
+      const { database, clock } = c.get("deps");
       const body = c.req.valid("json");
       await importDefinition(database, "classes", body, clock);
       return c.json(classOut((await classWith(database, { name: body.name }))!), 201);
@@ -45,7 +46,7 @@ export const classRoutes = new Hono<ApiEnv>()
   )
   .get("/:id", describeRoute({ summary: "One class", responses: { 200: json("the class", classOutSchema), 404: notFound } }), v("param", idParamSchema), async (c) => {
     const { id } = c.req.valid("param");
-    const row = await classWith(c.var.deps.database, { id });
+    const row = await classWith(c.get("deps").database, { id });
     if (!row) throw new NotFoundError(`no class with id ${id}`);
     return c.json(classOut(row), 200);
   })
@@ -58,7 +59,7 @@ export const classRoutes = new Hono<ApiEnv>()
     v("param", idParamSchema),
     v("json", scrapedClassSchema),
     async (c) => {
-      const { database, clock } = c.var.deps;
+      const { database, clock } = c.get("deps");
       const { id } = c.req.valid("param");
       await importDefinition(database, "classes", c.req.valid("json"), clock, id);
       return c.json(classOut((await classWith(database, { id }))!), 200);
@@ -73,8 +74,8 @@ export const classRoutes = new Hono<ApiEnv>()
     v("param", idParamSchema),
     v("query", cascadeQuerySchema),
     async (c) => {
-      const { database, images } = c.var.deps;
-      await deleteClass(database, images, c.req.valid("param").id, c.req.valid("query").cascade);
+      const { database, images } = c.get("deps");
+      await deleteClass(database, reportingStore(images), c.req.valid("param").id, c.req.valid("query").cascade);
       return c.body(null, 204);
     },
   );

@@ -8,6 +8,7 @@ import type { Database } from "../db/connect.ts";
 import type { Fetcher } from "../fetch/fetcher.ts";
 import type { BlobStore, Clock, JobQueue } from "../ports.ts";
 import type { AdminAssets } from "./admin/env.ts";
+import type { HealthChecks } from "./health.ts";
 import type { PageCache } from "./lists.ts";
 
 export interface ApiSettings {
@@ -65,6 +66,8 @@ export interface ApiVariables {
   authorized: boolean;
   /** Rendered list pages of this app, validated by the data versions. */
   pages: PageCache;
+  /** This app's last health check, served for a second. */
+  health: HealthChecks;
 }
 
 export interface ApiEnv {

@@ -2,13 +2,16 @@
  * @module
  * Every error answer of the API has one shape, `{"error": {"code", "message", "issues": [{"path", "message"}]}}`,
  * and its status comes from the error's type: the core's typed errors, hono's HTTPException (malformed JSON, …),
- * and anything else as a 500 that says "internal error" and nothing more (the details go to the log).
+ * and anything else as a 500 that says "internal error" and nothing more (the details go to the log). A typed
+ * error wrapped by another (a database failure inside drizzle's "Failed query: <SQL> params: <values>") answers as
+ * itself: a locked or read-only database is a 503 with its one line, never the SQL or its parameters.
  */
 import type { Context, ErrorHandler, NotFoundHandler } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import { z } from "zod";
-import { ConflictError, DscraperError, NotFoundError, typedCause, UnavailableError, ValidationError, type Issue } from "../errors.ts";
+import { ConflictError, DscraperError, errorMessage, NotFoundError, typedCause, UnavailableError, ValidationError, type Issue } from "../errors.ts";
+import { ImageStoreError } from "../images/errors.ts";
 import type { ApiEnv } from "./deps.ts";
 
 export const errorBodySchema = z.object({
@@ -49,7 +52,7 @@ function statusOf(e: DscraperError): ContentfulStatusCode {
   if (e instanceof ValidationError) return 400;
   if (e instanceof NotFoundError) return 404;
   if (e instanceof ConflictError) return 409;
-  if (e instanceof UnavailableError) return 503;
+  if (e instanceof UnavailableError || e instanceof ImageStoreError) return 503;
   return 500;
 }
 
@@ -63,16 +66,23 @@ export const onError: ErrorHandler<ApiEnv> = (err, c) => {
     const status = err.status as ContentfulStatusCode;
     return errorResponse(c, status, CODE_OF_STATUS[status] ?? "bad_request", err.message || "bad request");
   }
-  c.var.deps.log({
-    time: c.var.deps.clock.now().toISOString(),
+  const { log, clock } = c.get("deps");
+  log({
+    time: clock.now().toISOString(),
     level: "ERROR",
-    msg: `internal error: ${err instanceof Error ? err.message : String(err)}`,
-    request_id: c.var.requestId,
+    msg: `internal error: ${errorMessage(err)}`,
+    request_id: c.get("requestId"),
     method: c.req.method,
     path: c.req.path,
-    ...(err instanceof Error && err.stack ? { stack: err.stack } : {}),
+    ...(err instanceof Error && err.stack ? { stack: framesOf(err.stack) } : {}),
   });
   return errorResponse(c, 500, "internal", "internal error");
 };
+
+/** Where it was thrown, without the message lines above the frames (a failed query's SQL and parameters). */
+function framesOf(stack: string): string {
+  const at = stack.indexOf("\n    at ");
+  return at < 0 ? "" : stack.slice(at + 1);
+}
 
 export const notFound: NotFoundHandler<ApiEnv> = (c) => errorResponse(c, 404, "not_found", `no route ${c.req.method} ${c.req.path}`);

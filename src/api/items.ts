@@ -21,6 +21,7 @@ import type { ApiEnv } from "./deps.ts";
 import { errorBodySchema } from "./errors.ts";
 import { idParamSchema, pageFields, pageQuerySchema, versionedList } from "./lists.ts";
 import { json, v } from "./validate.ts";
+import { reportingStore } from "../images/errors.ts";
 
 /** A text search counts at most this many matches: past it, counting would cost more than the page. */
 export const Q_TOTAL_CAP = 10_000;
@@ -68,7 +69,7 @@ export const itemRoutes = new Hono<ApiEnv>()
     v("query", listQuerySchema),
     async (c) => {
       const { page, per_page, q, ...refs } = c.req.valid("query");
-      const { database } = c.var.deps;
+      const { database } = c.get("deps");
       return versionedList(c, ["items", "definitions"], async () => {
         const { filter } = await resolveFilter(database, refs);
         const query = { ...filter, ...(q ? { text: q } : {}) };
@@ -86,7 +87,7 @@ export const itemRoutes = new Hono<ApiEnv>()
     v("query", exportQuerySchema),
     async (c) => {
       const { format, ...refs } = c.req.valid("query");
-      const { database } = c.var.deps;
+      const { database } = c.get("deps");
       const { filter, cls } = await resolveFilter(database, refs);
       const as = format === "csv" ? { format, columns: await csvColumns(database, filter, cls) } : { format };
       return c.body(itemExportStream(database, filter, as), 200, {
@@ -97,7 +98,7 @@ export const itemRoutes = new Hono<ApiEnv>()
   )
   .get("/:id", describeRoute({ summary: "One item", responses: { 200: json("the item", itemSchema), 404: notFound } }), v("param", idParamSchema), async (c) => {
     const { id } = c.req.valid("param");
-    const [item] = await itemsById(c.var.deps.database, [id]);
+    const [item] = await itemsById(c.get("deps").database, [id]);
     if (!item) throw new NotFoundError(`no item with id ${id}`);
     return c.json(item, 200);
   })
@@ -107,8 +108,8 @@ export const itemRoutes = new Hono<ApiEnv>()
     v("param", idParamSchema),
     async (c) => {
       const { id } = c.req.valid("param");
-      const { database, images } = c.var.deps;
-      if ((await deleteItems(database, images, [id])).items === 0) throw new NotFoundError(`no item with id ${id}`);
+      const { database, images } = c.get("deps");
+      if ((await deleteItems(database, reportingStore(images), [id])).items === 0) throw new NotFoundError(`no item with id ${id}`);
       return c.body(null, 204);
     },
   );

@@ -20,6 +20,7 @@ import type { ApiEnv } from "./deps.ts";
 import { errorBodySchema } from "./errors.ts";
 import { jobIdParamSchema } from "./jobs.ts";
 import { json, v } from "./validate.ts";
+import { reportingStore } from "../images/errors.ts";
 
 const sourceRefSchema = z.object({ id: z.string().min(1, "must be a source id or name") });
 const checkBodySchema = z.strictObject({ dry_run: z.boolean().default(false) });
@@ -36,7 +37,7 @@ export const sourceJobRoutes = new Hono<ApiEnv>().post(
   v("param", sourceRefSchema),
   v("json", runOptionsSchema),
   async (c) => {
-    const deps = c.var.deps;
+    const deps = c.get("deps");
     const job = await enqueueCrawl(deps, c.req.valid("param").id, c.req.valid("json"));
     return c.json(await getJob(deps.database, job.id), 202);
   },
@@ -51,8 +52,8 @@ export const itemJobRoutes = new Hono<ApiEnv>()
     }),
     v("json", cleanupRequestSchema),
     async (c) => {
-      const { database, images, clock } = c.var.deps;
-      return c.json(await cleanupItems(database, images, c.req.valid("json"), clock.now()), 200);
+      const { database, images, clock } = c.get("deps");
+      return c.json(await cleanupItems(database, reportingStore(images), c.req.valid("json"), clock.now()), 200);
     },
   )
   .post(
@@ -61,7 +62,7 @@ export const itemJobRoutes = new Hono<ApiEnv>()
     v("param", jobIdParamSchema),
     v("json", checkBodySchema),
     async (c) => {
-      const deps = c.var.deps;
+      const deps = c.get("deps");
       const job = await enqueueCheck(deps, c.req.valid("param").id, c.req.valid("json").dry_run);
       return c.json(await getJob(deps.database, job.id), 202);
     },

@@ -1,7 +1,7 @@
 /**
  * @module
  * Jobs over HTTP: `GET /api/jobs` (filters `source` (id or name), `status`, `kind`; newest first; `page`,
- * `per_page`), `GET /api/jobs/:id` (a running job's stats are those of its last heartbeat, a second old at most in
+ * `per_page`; an ETag from the jobs' data version, so a poll answers 304 until a job changes), `GET /api/jobs/:id` (a running job's stats are those of its last heartbeat, a second old at most in
  * the binary) and `POST /api/jobs/:id/cancel`: a queued job is cancelled at once; a running one is marked cancelled
  * at once and its run stops at its next heartbeat, aborting the requests in flight.
  */
@@ -18,10 +18,8 @@ import { jobKindSchema, jobStatusSchema } from "../model/enums.ts";
 import { jobSchema } from "../model/job.ts";
 import type { ApiEnv } from "./deps.ts";
 import { errorBodySchema } from "./errors.ts";
+import { pageFields, pageQuerySchema, versionedList } from "./lists.ts";
 import { json, v } from "./validate.ts";
-
-export const DEFAULT_JOBS_PER_PAGE = 50;
-export const MAX_JOBS_PER_PAGE = 500;
 
 export const jobIdParamSchema = z.object({ id: z.coerce.number({ error: "must be a whole number" }).int("must be a whole number").positive("must be a positive id") });
 
@@ -30,17 +28,10 @@ const jobsQuerySchema = z.strictObject({
   source: z.string().min(1, "must not be empty").optional(),
   status: jobStatusSchema.optional(),
   kind: jobKindSchema.optional(),
-  page: z.coerce.number({ error: "must be a whole number" }).int("must be a whole number").min(1, "must be at least 1").default(1),
-  /** Larger values are served as MAX_JOBS_PER_PAGE (the answer's `per_page` says so). */
-  per_page: z.coerce
-    .number({ error: "must be a whole number" })
-    .int("must be a whole number")
-    .min(1, "must be at least 1")
-    .default(DEFAULT_JOBS_PER_PAGE)
-    .transform((n) => Math.min(n, MAX_JOBS_PER_PAGE)),
+  ...pageQuerySchema.shape,
 });
 
-const jobListSchema = z.object({ jobs: z.array(jobSchema), page: z.number(), per_page: z.number(), total: z.number() });
+const jobListSchema = z.object({ jobs: z.array(jobSchema), ...pageFields });
 
 const notFound = json("no such job", errorBodySchema);
 
@@ -50,18 +41,21 @@ export const jobRoutes = new Hono<ApiEnv>()
     describeRoute({ summary: "Jobs, newest first, by source, status and kind", responses: { 200: json("a page of jobs and how many match in all", jobListSchema), 404: json("no such source", errorBodySchema) } }),
     v("query", jobsQuerySchema),
     async (c) => {
-      const { database } = c.var.deps;
+      const { database } = c.get("deps");
       const q = c.req.valid("query");
-      const sourceId = q.source === undefined ? undefined : (await loadSource(database, q.source)).source.id;
-      const page = await listJobs(database, { ...(sourceId !== undefined ? { sourceId } : {}), ...(q.status ? { status: q.status } : {}), ...(q.kind ? { kind: q.kind } : {}) }, q.page, q.per_page);
-      return c.json({ jobs: page.jobs.map(jobJson), page: q.page, per_page: q.per_page, total: page.total }, 200, { "cache-control": "no-store" });
+      // A job shows its source's name: a rename is a change of the list too.
+      return versionedList(c, ["jobs", "definitions"], async () => {
+        const sourceId = q.source === undefined ? undefined : (await loadSource(database, q.source)).source.id;
+        const page = await listJobs(database, { ...(sourceId !== undefined ? { sourceId } : {}), ...(q.status ? { status: q.status } : {}), ...(q.kind ? { kind: q.kind } : {}) }, q.page, q.per_page);
+        return { jobs: page.jobs.map(jobJson), page: q.page, per_page: q.per_page, total: page.total };
+      });
     },
   )
   .get(
     "/:id",
     describeRoute({ summary: "A job: its status, and its stats (live while it runs)", responses: { 200: json("the job", jobSchema), 404: notFound } }),
     v("param", jobIdParamSchema),
-    async (c) => c.json(await getJob(c.var.deps.database, c.req.valid("param").id), 200, { "cache-control": "no-store" }),
+    async (c) => c.json(await getJob(c.get("deps").database, c.req.valid("param").id), 200, { "cache-control": "no-store" }),
   )
   .post(
     "/:id/cancel",
@@ -71,7 +65,7 @@ export const jobRoutes = new Hono<ApiEnv>()
     }),
     v("param", jobIdParamSchema),
     async (c) => {
-      const { database, clock } = c.var.deps;
+      const { database, clock } = c.get("deps");
       const { id } = c.req.valid("param");
       const cancelled = await cancelJob(database, id, clock.now());
       if (!cancelled) {

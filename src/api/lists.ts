@@ -16,10 +16,10 @@ export const DEFAULT_PER_PAGE = 50;
 export const MAX_PER_PAGE = 500;
 
 export const pageQuerySchema = z.object({
-  page: z.coerce.number().int("must be a whole number").min(1, "must be at least 1").default(1),
+  page: z.coerce.number({ error: "must be a whole number" }).int("must be a whole number").min(1, "must be at least 1").default(1),
   /** Larger values are served as MAX_PER_PAGE (the answer's `per_page` says so). */
   per_page: z.coerce
-    .number()
+    .number({ error: "must be a whole number" })
     .int("must be a whole number")
     .min(1, "must be at least 1")
     .default(DEFAULT_PER_PAGE)
@@ -86,17 +86,19 @@ type ListResponse<T> = (Response & TypedResponse<JSONParsed<T>, 200, "json">) | 
 
 /** A list answer validated by the versions of `kinds`: 304, a cached page, or `render()`'s value. */
 export async function versionedList<T>(c: Context<ApiEnv>, kinds: readonly DataKind[], render: () => Promise<T>): Promise<ListResponse<T>> {
-  const versions = await dataVersions(c.var.deps.database, kinds);
+  const versions = await dataVersions(c.get("deps").database, kinds);
   const etag = `"${VERSION}-${versions.join(".")}"`;
   const headers = { etag, "cache-control": "private, no-cache" };
   // The typed client reads the answer's type from here; the body is the JSON of render()'s value.
   const answer = (status: 200 | 304, text: string | null): ListResponse<T> => c.newResponse(text, status, status === 200 ? { ...headers, "content-type": "application/json" } : headers) as ListResponse<T>;
   if (matches(c.req.header("if-none-match"), etag)) return answer(304, null);
-  const key = `${c.req.method} ${c.req.path}?${new URL(c.req.url).searchParams}`;
-  let body = c.var.pages.get(key, etag);
+  // The raw path and query: the same text asks for the same page (parsing the URL again cost 4% of a cached answer).
+  const url = c.req.url;
+  const key = `${c.req.method} ${url.slice(url.indexOf("/", url.indexOf("//") + 2))}`;
+  let body = c.get("pages").get(key, etag);
   if (body === undefined) {
     body = JSON.stringify(await render());
-    c.var.pages.set(key, etag, body);
+    c.get("pages").set(key, etag, body);
   }
   return answer(200, body);
 }

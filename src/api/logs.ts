@@ -54,7 +54,7 @@ export const logRoutes = new Hono<ApiEnv>().get(
   v("query", logQuerySchema),
   async (c) => {
     const { page, per_page, scraper, job, level, type } = c.req.valid("query");
-    const { database } = c.var.deps;
+    const { database } = c.get("deps");
     return versionedList(c, ["logs", "definitions"], async () => {
       let scraperId: number | undefined;
       if (scraper !== undefined) {
@@ -72,7 +72,7 @@ export const logRoutes = new Hono<ApiEnv>().get(
 export const logMarkerRoutes = new Hono<ApiEnv>()
   .get("/", describeRoute({ summary: "The log markers, by id", responses: { 200: json("a page of markers", z.object({ log_markers: z.array(markerOutSchema), ...pageFields })) } }), v("query", pageQuerySchema), async (c) => {
     const { page, per_page } = c.req.valid("query");
-    const { database } = c.var.deps;
+    const { database } = c.get("deps");
     return versionedList(c, ["definitions"], async () => ({
       log_markers: (await logMarkersPage(database, { offset: (page - 1) * per_page, limit: per_page })).map(markerOut),
       page,
@@ -84,14 +84,14 @@ export const logMarkerRoutes = new Hono<ApiEnv>()
     "/",
     describeRoute({ summary: "Create a log marker: rows stored from now on whose message contains the text get its type", responses: { 201: json("the marker", markerOutSchema) } }),
     v("json", logMarkerSchema),
-    async (c) => c.json(markerOut(await createLogMarker(c.var.deps.database, c.req.valid("json"))), 201),
+    async (c) => c.json(markerOut(await createLogMarker(c.get("deps").database, c.req.valid("json"))), 201),
   )
   .delete(
     "/:id",
     describeRoute({ summary: "Delete a log marker (rows it typed keep their type)", responses: { 204: { description: "deleted" }, 404: json("no marker with that id", errorBodySchema) } }),
     v("param", idParamSchema),
     async (c) => {
-      await deleteLogMarker(c.var.deps.database, c.req.valid("param").id);
+      await deleteLogMarker(c.get("deps").database, c.req.valid("param").id);
       return c.body(null, 204);
     },
   );

@@ -39,7 +39,7 @@ async function stored(database: Parameters<typeof scraperWith>[0], key: Paramete
 export const scraperRoutes = new Hono<ApiEnv>()
   .get("/", describeRoute({ summary: "The scrapers, by id", responses: { 200: json("a page of scrapers", listSchema) } }), v("query", pageQuerySchema), async (c) => {
     const { page, per_page } = c.req.valid("query");
-    const { database } = c.var.deps;
+    const { database } = c.get("deps");
     return versionedList(c, ["definitions"], async () => ({
       scrapers: (await scrapersPage(database, { offset: (page - 1) * per_page, limit: per_page })).map(scraperOut),
       page,
@@ -52,14 +52,14 @@ export const scraperRoutes = new Hono<ApiEnv>()
     describeRoute({ summary: "Create a scraper of a stored class", responses: { 201: json("the scraper", scraperOutSchema), 409: json("a scraper has that name", errorBodySchema) } }),
     v("json", scraperSchema),
     async (c) => {
-      const { database, clock } = c.var.deps;
+      const { database, clock } = c.get("deps");
       const body = c.req.valid("json");
       await importDefinition(database, "scrapers", body, clock);
       return c.json(await stored(database, { name: body.name }), 201);
     },
   )
   .get("/:id", describeRoute({ summary: "One scraper", responses: { 200: json("the scraper", scraperOutSchema), 404: notFound } }), v("param", idParamSchema), async (c) =>
-    c.json(await stored(c.var.deps.database, c.req.valid("param")), 200),
+    c.json(await stored(c.get("deps").database, c.req.valid("param")), 200),
   )
   .put(
     "/:id",
@@ -70,7 +70,7 @@ export const scraperRoutes = new Hono<ApiEnv>()
     v("param", idParamSchema),
     v("json", scraperSchema),
     async (c) => {
-      const { database, clock } = c.var.deps;
+      const { database, clock } = c.get("deps");
       const { id } = c.req.valid("param");
       await importDefinition(database, "scrapers", c.req.valid("json"), clock, id);
       return c.json(await stored(database, { id }), 200);
@@ -84,7 +84,7 @@ export const scraperRoutes = new Hono<ApiEnv>()
     }),
     v("param", idParamSchema),
     async (c) => {
-      await deleteScraper(c.var.deps.database, c.req.valid("param").id);
+      await deleteScraper(c.get("deps").database, c.req.valid("param").id);
       return c.body(null, 204);
     },
   )
@@ -93,7 +93,7 @@ export const scraperRoutes = new Hono<ApiEnv>()
     describeRoute({ summary: 'A PAUSED copy named "NAME (COPY)", then "NAME (COPY 2)"…', responses: { 201: json("the clone", scraperOutSchema), 404: notFound } }),
     v("param", idParamSchema),
     async (c) => {
-      const { database, clock } = c.var.deps;
+      const { database, clock } = c.get("deps");
       const name = await cloneScraper(database, c.req.valid("param").id, clock);
       return c.json(await stored(database, { name }), 201);
     },
@@ -106,7 +106,7 @@ export const scraperRoutes = new Hono<ApiEnv>()
     }),
     v("param", idParamSchema),
     async (c) => {
-      const { database, fetcher } = c.var.deps;
+      const { database, fetcher } = c.get("deps");
       const scraper = await stored(database, c.req.valid("param"));
       if (scraper.checkers.length === 0) throw new ConflictError(`scraper "${scraper.name}" has no checkers to test`);
       const results = await testCheckers({ name: scraper.name, body: scraper }, fetcher, c.req.raw.signal);

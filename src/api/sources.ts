@@ -17,6 +17,7 @@ import { errorBodySchema } from "./errors.ts";
 import { cascadeQuerySchema, idParamSchema, pageFields, pageQuerySchema, versionedList } from "./lists.ts";
 import { sourceOut, sourceOutSchema } from "./shapes.ts";
 import { json, v } from "./validate.ts";
+import { reportingStore } from "../images/errors.ts";
 
 const listSchema = z.object({ sources: z.array(sourceOutSchema), ...pageFields });
 const notFound = json("no source with that id", errorBodySchema);
@@ -30,7 +31,7 @@ async function stored(database: Parameters<typeof sourceWith>[0], key: Parameter
 export const sourceRoutes = new Hono<ApiEnv>()
   .get("/", describeRoute({ summary: "The sources with their runtimes, by id", responses: { 200: json("a page of sources", listSchema) } }), v("query", pageQuerySchema), async (c) => {
     const { page, per_page } = c.req.valid("query");
-    const { database } = c.var.deps;
+    const { database } = c.get("deps");
     return versionedList(c, ["definitions", "runtimes"], async () => ({
       sources: (await sourcesPage(database, { offset: (page - 1) * per_page, limit: per_page })).map(sourceOut),
       page,
@@ -43,14 +44,14 @@ export const sourceRoutes = new Hono<ApiEnv>()
     describeRoute({ summary: "Create a source of a stored scraper (its first run is due at once)", responses: { 201: json("the source", sourceOutSchema), 409: json("a source has that name", errorBodySchema) } }),
     v("json", sourceSchema),
     async (c) => {
-      const { database, clock } = c.var.deps;
+      const { database, clock } = c.get("deps");
       const body = c.req.valid("json");
       await importDefinition(database, "sources", body, clock);
       return c.json(await stored(database, { name: body.name }), 201);
     },
   )
   .get("/:id", describeRoute({ summary: "One source with its runtime", responses: { 200: json("the source", sourceOutSchema), 404: notFound } }), v("param", idParamSchema), async (c) =>
-    c.json(await stored(c.var.deps.database, c.req.valid("param")), 200),
+    c.json(await stored(c.get("deps").database, c.req.valid("param")), 200),
   )
   .put(
     "/:id",
@@ -61,7 +62,7 @@ export const sourceRoutes = new Hono<ApiEnv>()
     v("param", idParamSchema),
     v("json", sourceSchema),
     async (c) => {
-      const { database, clock } = c.var.deps;
+      const { database, clock } = c.get("deps");
       const { id } = c.req.valid("param");
       await importDefinition(database, "sources", c.req.valid("json"), clock, id);
       return c.json(await stored(database, { id }), 200);
@@ -76,8 +77,8 @@ export const sourceRoutes = new Hono<ApiEnv>()
     v("param", idParamSchema),
     v("query", cascadeQuerySchema),
     async (c) => {
-      const { database, images } = c.var.deps;
-      await deleteSource(database, images, c.req.valid("param").id, c.req.valid("query").cascade);
+      const { database, images } = c.get("deps");
+      await deleteSource(database, reportingStore(images), c.req.valid("param").id, c.req.valid("query").cascade);
       return c.body(null, 204);
     },
   );

@@ -28,7 +28,7 @@ export const statsRoutes = new Hono<ApiEnv>().get(
     responses: { 200: json("the figures", statsSchema) },
   }),
   async (c) => {
-    const { database, clock } = c.var.deps;
+    const { database, clock } = c.get("deps");
     const now = clock.now().getTime();
     const s = await stats(database, [new Date(now - 7 * DAY_MS), new Date(now - DAY_MS)]);
     const body: z.infer<typeof statsSchema> = {

@@ -23,6 +23,12 @@ export interface Database {
   readonly client: Client;
   /** Tags of the migrations applied when it was opened. */
   readonly applied: readonly string[];
+  /**
+   * A number that differs from the last one returned whenever anyone (this process or another) may have committed
+   * since: the binary's local file answers from SQLite's `PRAGMA data_version` (cli/change-watch.ts). Absent, or
+   * undefined when it cannot tell: whoever caches what the database says must ask it again.
+   */
+  changeMark?(): number | undefined;
   close(): void;
 }
 

@@ -4,6 +4,7 @@
  * (ImageStoreError). The pipeline logs the first and counts the second as an error of the run; an optional image
  * that failed either way is stored as missing and fetched again by a later run.
  */
+import type { BlobStore } from "../ports.ts";
 import { DscraperError } from "../errors.ts";
 
 export type ImageErrorKind =
@@ -44,4 +45,27 @@ export class ImageStoreError extends DscraperError {
 export function storeFailure(e: unknown): ImageStoreError {
   if (e instanceof ImageStoreError) return e;
   return new ImageStoreError(`the image store failed: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+}
+
+/**
+ * `store`, each of its failures an ImageStoreError naming the store's reason: for callers that delete image files
+ * beside rows (the API's deletes and cleanup), whose users must learn that the store failed, not "internal error".
+ */
+export function reportingStore(store: BlobStore): BlobStore {
+  const report =
+    <A extends unknown[], R>(fn: (...args: A) => Promise<R>) =>
+    async (...args: A): Promise<R> => {
+      try {
+        return await fn(...args);
+      } catch (e) {
+        throw storeFailure(e);
+      }
+    };
+  return {
+    put: report((key: string, data: Uint8Array, contentType: string) => store.put(key, data, contentType)),
+    get: report((key: string) => store.get(key)),
+    delete: report((key: string) => store.delete(key)),
+    exists: report((key: string) => store.exists(key)),
+    list: (prefix?: string) => store.list(prefix),
+  };
 }

@@ -109,6 +109,16 @@ async function ended(id: number): Promise<Job> {
   return current;
 }
 
+/** The titles of a source's items as a client sees them: `GET /api/items`, newest first. */
+async function listed(source: string): Promise<string[]> {
+  const response = await api.fetch(`/api/items?source=${source}&per_page=500`);
+  expect(response.status).toBe(200);
+  const page = (await response.json()) as { items: { source: string; data: { title: string } }[]; total: number };
+  expect(page.total).toBe(page.items.length);
+  expect(page.items.every((i) => i.source === source)).toBe(true);
+  return page.items.map((i) => i.data.title);
+}
+
 async function itemCount(source: string): Promise<number> {
   const rows = await api.database.client.execute({ sql: "SELECT count(*) AS n FROM items JOIN sources s ON s.id = items.source_id WHERE s.name = ?", args: [source] });
   return Number(rows.rows[0]!.n);
@@ -144,6 +154,7 @@ describe("POST /api/sources/:id/crawl", () => {
     expect(done.status).toBe("succeeded");
     expect(done.stats).toMatchObject({ pages: { main: 1, follow: 1 }, items_read: 4, items: { saved: 4 } });
     expect(await itemCount("live")).toBe(4);
+    expect(await listed("live")).toEqual(["live 2.2", "live 2.1", "live 1.2", "live 1.1"]);
 
     await until(() => hook.received.some((d) => (d.json.job as Job).id === queued.id));
     const delivery = hook.received.find((d) => (d.json.job as Job).id === queued.id)!;
@@ -166,6 +177,7 @@ describe("POST /api/sources/:id/crawl", () => {
     expect(done.status).toBe("succeeded");
     expect(done.stats).toMatchObject({ pages: { main: 1, follow: 0 }, items_read: 2, items: { saved: 2 } });
     expect(await itemCount("dry")).toBe(0);
+    expect(await listed("dry")).toEqual([]);
   });
 
   test("PAUSED and INACTIVE scrapers: 409 naming the status; an unknown source: 404; no job is made", async () => {
@@ -219,6 +231,7 @@ describe("POST /api/jobs/:id/cancel", () => {
     expect(cancelled).toMatchObject({ status: "cancelled", error: "cancelled", stats: { pages: { main: 1 }, items_read: 2 } });
     // The items of the page read before the cancel are stored whole.
     expect(await itemCount("stop")).toBe(2);
+    expect(await listed("stop")).toEqual(["stop 1.2", "stop 1.1"]);
 
     const twice = await api.fetch(`/api/jobs/${queued.id}/cancel`, { method: "POST" });
     expect(twice.status).toBe(409);
@@ -230,6 +243,7 @@ describe("POST /api/jobs/:id/cancel", () => {
     expect(next.status).toBe(202);
     expect((await ended(((await next.json()) as Job).id)).status).toBe("succeeded");
     expect(await itemCount("stop")).toBe(4);
+    expect(await listed("stop")).toEqual(["stop 2.2", "stop 2.1", "stop 1.2", "stop 1.1"]);
   });
 
   test("an unknown job: 404; an id that is no number: 400", async () => {

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { FsBlobStore } from "../../cli/fs-blob-store.ts";
+import { HEALTH_TTL_MS } from "../../src/api/health.ts";
 import { errorOf, startApi, TEST_TOKEN, type ApiServer } from "../support/api.ts";
 import { tempDatabase, tempDir } from "../support/temp.ts";
 
@@ -198,7 +199,7 @@ describe("request ids and the access log", () => {
 });
 
 describe("health", () => {
-  test("checks the database, the image store and the queue for real", async () => {
+  test("checks the database, the image store and the queue for real, and says when", async () => {
     const response = await fetch(`${api.url}/api/health`);
     expect(response.headers.get("cache-control")).toBe("no-store");
     const body = await response.json();
@@ -209,26 +210,59 @@ describe("health", () => {
         images: { ok: true },
         queue: { ok: true, workers: 2, waiting: 0, running: 0 },
       },
+      checked_at: api.clock.now().toISOString(),
     });
   });
 
-  test("a part that fails: 503, degraded, the part named with its reason; the others still pass", async () => {
+  test("one real check answers for a second: requests meanwhile (at once or later) share it, and the next second checks again", async () => {
+    let probes = 0;
+    // The real folder store, counting the probe objects health writes.
+    class CountedStore extends FsBlobStore {
+      override async put(key: string, data: Uint8Array, contentType: string): Promise<void> {
+        probes++;
+        await super.put(key, data, contentType);
+      }
+    }
+    const checked = await startApi({ deps: { images: new CountedStore(join(tempDir(), "images")) } });
+    try {
+      const at = checked.clock.now().toISOString();
+      const bodies = await Promise.all(Array.from({ length: 20 }, async () => (await fetch(`${checked.url}/api/health`)).json()));
+      expect(probes).toBe(1);
+      expect(new Set(bodies.map((b) => (b as { checked_at: string }).checked_at))).toEqual(new Set([at]));
+      checked.clock.advance(HEALTH_TTL_MS - 1);
+      await fetch(`${checked.url}/api/health`);
+      expect(probes).toBe(1);
+      checked.clock.advance(1);
+      const again = (await (await fetch(`${checked.url}/api/health`)).json()) as { checked_at: string };
+      expect(probes).toBe(2);
+      expect(again.checked_at).toBe(checked.clock.now().toISOString());
+    } finally {
+      await checked.close();
+    }
+  });
+
+  test("a part that fails: 503, degraded, the part named with its reason; the others still pass; a part that fails later shows within the second", async () => {
     const file = join(tempDir(), "not-a-folder");
     writeFileSync(file, "x");
     const broken = await startApi({ deps: { images: new FsBlobStore(join(file, "images")) } });
     try {
       const response = await fetch(`${broken.url}/api/health`);
       expect(response.status).toBe(503);
-      const body = (await response.json()) as { status: string; failing: string[]; checks: Record<string, { ok: boolean; message?: string }> };
+      const body = (await response.json()) as { status: string; failing: string[]; checks: Record<string, { ok: boolean; message?: string }>; checked_at: string };
       expect(body.status).toBe("degraded");
       expect(body.failing).toEqual(["images"]);
       expect(body.checks.images!.ok).toBe(false);
       expect(body.checks.images!.message).toBeString();
       expect(body.checks.database!.ok).toBe(true);
       await broken.queue.stop(new Error("stopped for the test"));
+      // The answer checked a moment ago still stands…
+      expect(((await (await fetch(`${broken.url}/api/health`)).json()) as typeof body).failing).toEqual(["images"]);
+      // …for a second at most.
+      broken.clock.advance(HEALTH_TTL_MS);
       const stopped = (await (await fetch(`${broken.url}/api/health`)).json()) as typeof body;
       expect(stopped.failing).toEqual(["images", "queue"]);
       expect(stopped.checks.queue).toEqual({ ok: false, message: "the job workers are stopping: no job is taken" });
+      expect(stopped.checked_at).toBe(broken.clock.now().toISOString());
     } finally {
       await broken.close();
     }

@@ -10,6 +10,7 @@ import { chmodSync, existsSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { ROOT, runCli, runProcess, type RunResult } from "../support/cli.ts";
 import { startHolder } from "../support/db-holder.ts";
+import { startServe } from "../support/serve.ts";
 import { html, startSite } from "../support/site.ts";
 import { tempDir } from "../support/temp.ts";
 
@@ -164,10 +165,12 @@ describe("another writer holds the database", () => {
  * Root ignores file modes, so as root the commands run as the unprivileged user `nobody` (setpriv), who can read
  * the files but not write them; as any other user the modes alone make the database read-only.
  */
+const UNPRIVILEGED = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"];
+
 function asUnprivileged(args: string[], cwd: string): Promise<RunResult> {
   const cmd = [process.execPath, join(ROOT, "cli/main.ts"), ...args];
   if (process.getuid?.() !== 0) return runProcess(cmd, { cwd });
-  return runProcess(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", ...cmd], { cwd, env: { HOME: cwd } });
+  return runProcess([...UNPRIVILEGED, ...cmd], { cwd, env: { HOME: cwd } });
 }
 
 describe("a read-only database", () => {
@@ -201,4 +204,33 @@ describe("a read-only database", () => {
       expect(await query(dbPath, "SELECT name FROM sources")).toEqual([{ name: "quotes" }] as never);
     });
   }
+
+  test("serve on it answers reads, and a write through the API with a 503 naming the read-only database in one line", async () => {
+    const cwd = tempDir();
+    const dbPath = join(cwd, "ro.db");
+    writeFileSync(join(cwd, "bundle.json"), JSON.stringify(bundle()));
+    expect((await runCli(["import", "bundle.json", "--db", `file:${dbPath}`], { cwd })).code).toBe(0);
+    for (const f of [dbPath, `${dbPath}-wal`, `${dbPath}-shm`]) if (existsSync(f)) chmodSync(f, 0o444);
+    chmodSync(cwd, 0o555);
+    const root = process.getuid?.() === 0;
+    try {
+      const served = await startServe(cwd, ["--db", `file:${dbPath}`, "--no-scheduler"], root ? { HOME: cwd } : {}, "serve", root ? UNPRIVILEGED : []);
+      try {
+        const sources = await fetch(`${served.url}/api/sources`);
+        expect(sources.status).toBe(200);
+        expect(((await sources.json()) as { sources: { name: string }[] }).sources.map((s) => s.name)).toEqual(["quotes"]);
+        const write = await fetch(`${served.url}/api/classes`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ ...bundle().classes[0], name: "Other" }) });
+        expect(write.status).toBe(503);
+        const text = await write.text();
+        expect(text).not.toContain("INSERT");
+        expect(JSON.parse(text)).toEqual({
+          error: { code: "unavailable", message: `database ${dbPath} is read-only (dscraper needs to write to it: check the permissions of the file and its folder)`, issues: [] },
+        });
+      } finally {
+        expect(await served.stop()).toBe(0);
+      }
+    } finally {
+      chmodSync(cwd, 0o755);
+    }
+  });
 });

@@ -230,6 +230,10 @@ describe("dscraper demo (npm start)", () => {
     // The crawl was asked for over HTTP, of its own server.
     expect(out).toMatch(/ POST \/api\/sources\/quotes\/crawl 202 \d+ ms /);
     expect(out).toContain(`  API docs    ${first.url}/api/docs`);
+    expect(out).toContain(`  admin page  ${first.url}/admin`);
+    // The crawl's own lines and the access lines of its polling come before what the demo printed after it.
+    expect(out.indexOf(" POST /api/sources/quotes/crawl 202 ")).toBeLessThan(out.indexOf("open:"));
+    expect((await fetch(`${first.url}/admin`)).status).toBe(200);
     expect(out).toContain(`  the crawl   ${first.url}/api/jobs/1`);
     // Still serving.
     expect(await (await fetch(`${first.url}/api/jobs/1`)).json()).toMatchObject({ id: 1, status: "succeeded", source: "quotes" });

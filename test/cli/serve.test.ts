@@ -79,6 +79,13 @@ async function ended(served: Served, id: number, headers: Record<string, string>
   }
 }
 
+/** A source's items as a client sees them (`GET /api/items`, newest first), with the list's ETag. */
+async function items(served: Served, source: string, etag?: string): Promise<{ status: number; etag: string; titles: string[] }> {
+  const response = await fetch(`${served.url}/api/items?source=${source}`, { headers: etag ? { "if-none-match": etag } : {} });
+  const page = response.status === 200 ? ((await response.json()) as { items: { data: { title: string } }[] }) : { items: [] };
+  return { status: response.status, etag: response.headers.get("etag")!, titles: page.items.map((i) => i.data.title) };
+}
+
 async function until(condition: () => boolean | Promise<boolean>): Promise<void> {
   while (!(await condition())) await Bun.sleep(20);
 }
@@ -89,12 +96,15 @@ describe("dscraper serve", () => {
     const served = await startServe(cwd, FAST);
     try {
       expect(served.lines[0]).toMatchObject({ level: "INFO", url: served.url });
-      expect(served.lines[0]!.msg).toContain(`listening on ${served.url} (API docs: ${served.url}/api/docs); scheduler off, 4 worker(s)`);
+      expect(served.lines[0]!.msg).toContain(`listening on ${served.url} (API docs: ${served.url}/api/docs, admin page: ${served.url}/admin); scheduler off, 4 worker(s)`);
+      expect((await fetch(`${served.url}/admin`)).status).toBe(200);
       await served.line((l) => l.level === "WARNING" && l.msg.includes("no DSCRAPER_API_TOKEN"));
       const queued = await crawl(served, "plain");
       const job = await ended(served, queued.id);
       expect(job).toMatchObject({ status: "succeeded", source: "plain", stats: { items_read: 4, items: { saved: 4 } } });
       expect(await sql(cwd, "SELECT count(*) AS n, count(DISTINCT unique_key) AS k FROM items")).toEqual([{ n: 4, k: 4 }]);
+      const stored = await items(served, "plain");
+      expect(stored.titles).toEqual(["plain 2.2", "plain 2.1", "plain 1.2", "plain 1.1"]);
 
       const access = await served.line((l) => l.msg === "request" && l.method === "POST");
       expect(access).toMatchObject({ level: "INFO", path: "/api/sources/plain/crawl", status: 202, duration_ms: expect.any(Number), request_id: expect.any(String) });
@@ -110,6 +120,16 @@ describe("dscraper serve", () => {
       expect(human.stdout).toContain(`${job.id}  crawl  succeeded  source plain  ${job.created_at}`);
       expect(human.stdout).toContain("pages 2, items 4 read / 4 saved / 0 updated / 0 dropped, errors 0");
       expect((await runCli(["jobs", "--status", "finished"], { cwd })).stderr).toContain("--status must be one of queued, running, succeeded, failed, cancelled, got 'finished'");
+
+      // A crawl by another process sharing the database (the CLI): serve's very next answer shows its items.
+      site.set("/plain/2", listPage("plain", 2, "/plain/3"));
+      site.set("/plain/3", listPage("plain", 3));
+      const cli = await runCli(["crawl", "plain", "--delay-ms", "0", "--ignore-robots"], { cwd });
+      expect(cli.code).toBe(0);
+      const after = await items(served, "plain", stored.etag);
+      expect(after.status).toBe(200);
+      expect(after.titles).toEqual(["plain 3.2", "plain 3.1", ...stored.titles]);
+      expect((await items(served, "plain", after.etag)).status).toBe(304);
     } finally {
       expect(await served.stop()).toBe(0);
     }

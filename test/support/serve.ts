@@ -24,10 +24,12 @@ export interface Served {
   stop(signal?: "SIGTERM" | "SIGINT"): Promise<number>;
 }
 
-export async function startServe(cwd: string, args: string[] = [], env: Record<string, string> = {}, command = "serve"): Promise<Served> {
+/** `wrap`: a command that runs the CLI's (`setpriv …` to run it as another user). */
+export async function startServe(cwd: string, args: string[] = [], env: Record<string, string> = {}, command = "serve", wrap: string[] = []): Promise<Served> {
   const clean: Record<string, string> = {};
   for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !k.startsWith("DSCRAPER_")) clean[k] = v;
-  const proc = Bun.spawn([process.execPath, join(ROOT, "cli/main.ts"), command, "--port", "0", ...args], { cwd, env: { ...clean, ...env }, stdin: "ignore", stdout: "pipe", stderr: "pipe" });
+  const cmd = [...wrap, process.execPath, join(ROOT, "cli/main.ts"), command, "--port", "0", ...args];
+  const proc = Bun.spawn(cmd, { cwd, env: { ...clean, ...env }, stdin: "ignore", stdout: "pipe", stderr: "pipe" });
   const text: string[] = [];
   const lines: Line[] = [];
   const stderrText = new Response(proc.stderr).text();

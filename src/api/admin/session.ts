@@ -112,7 +112,7 @@ export class AdminSessions {
  */
 export function sessionReads(sessions: AdminSessions): MiddlewareHandler<ApiEnv> {
   return async (c, next) => {
-    if (!c.var.authorized && (c.req.method === "GET" || c.req.method === "HEAD") && c.req.path.startsWith("/api/")) {
+    if (!c.get("authorized") && (c.req.method === "GET" || c.req.method === "HEAD") && c.req.path.startsWith("/api/")) {
       if ((await sessions.read(c))?.signedIn) c.set("authorized", true);
     }
     await next();
