@@ -114,6 +114,9 @@ describe("lists never answer stale", () => {
     expect((await api.send("POST", "/api/import", bundle("held"))).status).toBe(200);
     const queued = (await (await api.send("POST", "/api/sources/held/crawl", {})).json()) as Job;
     while (held.waiting === 0) await Bun.sleep(5);
+    // Page 1's items (and the scraper's last save, a definitions write the jobs list depends on) may be stored
+    // after page 2 is asked for: wait for them, so that nothing but the cancel writes after this point.
+    while ((await get<Items>("/api/items?source=held")).body!.total < 2) await Bun.sleep(5);
 
     const running = await get<{ jobs: Job[] }>("/api/jobs?source=held");
     expect(running.body!.jobs.map((j) => [j.id, j.status])).toEqual([[queued.id, "running"]]);
