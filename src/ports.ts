@@ -28,6 +28,13 @@ export interface BlobStore {
 export interface JobQueue {
   enqueue(jobId: number): Promise<void>;
   /**
+   * Told of a running job just cancelled from outside (`POST /api/jobs/:id/cancel`, the admin page). The binary
+   * leaves it out: the run notices the cancel at its next heartbeat and sends the job's webhook itself. A Worker
+   * crawl has no such run (each page is a message of its own), so the Worker's queue sends the webhook from here.
+   * Never throws: the cancel has happened whatever becomes of this.
+   */
+  cancelled?(jobId: number): Promise<void>;
+  /**
    * For `GET /api/health`: whether the queue takes work now, with a few figures (jobs waiting, running); throws,
    * naming why, when it does not. A queue that cannot be probed without sending a message leaves it out.
    */

@@ -57,7 +57,7 @@ async function build(env: Env, settings: WorkerSettings, token: string | undefin
   const app = createApp({
     database,
     images: new R2BlobStore(env.IMAGES, (call) => counted("storage", call)),
-    queue: new WorkerJobQueue(env.JOBS, database, systemClock),
+    queue: new WorkerJobQueue(env.JOBS, database, systemClock, settings),
     clock: systemClock,
     fetcher,
     settings: api,

@@ -5,7 +5,7 @@
  * Every bad value is reported at once, each under its var's name, so that /api/health can say what to fix.
  */
 import { DEFAULT_API_SETTINGS } from "../src/api/deps.ts";
-import { webhookNotifier } from "../src/check/webhook.ts";
+import { parseWebhookUrl, webhookNotifier } from "../src/check/webhook.ts";
 import { ValidationError, type Issue } from "../src/errors.ts";
 import { DEFAULT_FETCH_SETTINGS, type FetchSettings } from "../src/fetch/fetcher.ts";
 import { parseImageSettings, parseThumbs, type ImageSettings } from "../src/images/settings.ts";
@@ -30,6 +30,8 @@ export interface WorkerSettings {
   log: { level: LogLevel; limit: number };
   /** Where the daily round's alerts go (a webhook), if anywhere. */
   notifyUrl: string | undefined;
+  /** The job webhook: for the jobs of scrapers without a `webhook_url` of their own, and the secret signing every one. */
+  webhook: { url?: string; secret?: string };
   /** Jobs one scheduler pass queues; unset, they are fitted to the subrequest budget (worker/scheduled.ts). */
   tickCaps: { spiders?: number; checkers?: number };
   /** The cron expression of the daily round (checker tests and alerts); any other cron runs the scheduler pass. */
@@ -119,6 +121,12 @@ export function workerSettings(vars: Vars): WorkerSettings {
     webhookNotifier(text);
     return text;
   });
+  const webhookUrl = read("DSCRAPER_WEBHOOK_URL", (text) => {
+    parseWebhookUrl(text, "DSCRAPER_WEBHOOK_URL");
+    return text;
+  });
+  // A secret: not trimmed (it is whatever the receiver was given), and never part of an error.
+  const webhookSecret = typeof vars.DSCRAPER_WEBHOOK_SECRET === "string" && vars.DSCRAPER_WEBHOOK_SECRET !== "" ? vars.DSCRAPER_WEBHOOK_SECRET : undefined;
   const spiders = read("DSCRAPER_MAX_SPIDER_RUNS_PER_TICK", int(0));
   const checkers = read("DSCRAPER_MAX_CHECKER_RUNS_PER_TICK", int(0));
   const dailyCron = read("DSCRAPER_DAILY_CRON", (text) => text) ?? DEFAULT_DAILY_CRON;
@@ -152,6 +160,7 @@ export function workerSettings(vars: Vars): WorkerSettings {
     timeZone,
     log: { level: level ?? "ERROR", limit: limit ?? 250 },
     notifyUrl,
+    webhook: { ...(webhookUrl !== undefined ? { url: webhookUrl } : {}), ...(webhookSecret !== undefined ? { secret: webhookSecret } : {}) },
     tickCaps: { ...(spiders !== undefined ? { spiders } : {}), ...(checkers !== undefined ? { checkers } : {}) },
     dailyCron,
     deadLetterQueue,

@@ -65,9 +65,9 @@ export const jobRoutes = new Hono<ApiEnv>()
     }),
     v("param", jobIdParamSchema),
     async (c) => {
-      const { database, clock } = c.get("deps");
+      const { database, clock, queue } = c.get("deps");
       const { id } = c.req.valid("param");
-      const cancelled = await cancelJob(database, id, clock.now());
+      const cancelled = await cancelJob(database, id, clock.now(), queue);
       if (!cancelled) {
         const job = await jobById(database, id);
         if (!job) throw new NotFoundError(`no job with id ${id}`);

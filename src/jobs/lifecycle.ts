@@ -31,7 +31,7 @@ import {
 } from "../db/jobs.ts";
 import { failureReason } from "../errors.ts";
 import type { JobStats } from "../model/job-stats.ts";
-import type { Clock } from "../ports.ts";
+import type { Clock, JobQueue } from "../ports.ts";
 
 export type { FinalJobStatus, JobRow, NewJob } from "../db/jobs.ts";
 
@@ -68,9 +68,15 @@ export async function queueJob(database: Database, job: NewJob, now: Date): Prom
   return insertJob(database, job, now);
 }
 
-/** Asks a queued or running job to stop; a running one stops at its next heartbeat. Undefined when it has ended. */
-export function cancelJob(database: Database, id: number, now: Date): Promise<JobRow | undefined> {
-  return cancelJobRow(database, id, now);
+/**
+ * Asks a queued or running job to stop; a running one stops at its next heartbeat. Undefined when it has ended.
+ * `queue` is told when the job was running (it had started), as the webhook of a run is sent and a queued job's
+ * is not.
+ */
+export async function cancelJob(database: Database, id: number, now: Date, queue?: Pick<JobQueue, "cancelled">): Promise<JobRow | undefined> {
+  const row = await cancelJobRow(database, id, now);
+  if (row?.started_at && queue?.cancelled) await queue.cancelled(row.id);
+  return row;
 }
 
 /** Why a run stops before its end: its process asked (`interrupted`), a user cancelled the job, or the lease was lost. */

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import type { Database } from "../../src/db/connect.ts";
 import { insertJob, type JobRow } from "../../src/db/jobs.ts";
 import type { LogRecord } from "../../src/jobs/log.ts";
-import { sendJobWebhook, webhookSignature, type JobWebhookSettings } from "../../src/jobs/webhook.ts";
+import { nextTryDelayMs, sendJobWebhook, webhookSignature, type JobWebhookSettings, type RetryPolicy } from "../../src/jobs/webhook.ts";
 import { systemClock } from "../../src/ports.ts";
 import { store } from "../support/crawl.ts";
 import { startHook, validSignature, type Hook } from "../support/hook.ts";
@@ -66,6 +66,27 @@ describe("webhookSignature", () => {
     const signature = await webhookSignature(secret, body);
     if (expected) expect(signature).toBe(expected);
     expect(validSignature(secret, body, signature)).toBe(true);
+  });
+});
+
+describe("nextTryDelayMs", () => {
+  const cases: [number, RetryPolicy, number | undefined][] = [
+    [1, {}, 1000],
+    [2, {}, 2000],
+    [3, {}, 4000],
+    [4, {}, 8000],
+    [5, {}, undefined],
+    [6, {}, undefined],
+    [1, { backoffMs: 100 }, 100],
+    [3, { backoffMs: 100 }, 400],
+    [2, { attempts: 3 }, 2000],
+    [3, { attempts: 3 }, undefined],
+    [1, { attempts: 1 }, undefined],
+    [1, { attempts: 0 }, undefined],
+    [0, {}, 1000],
+  ];
+  test.each(cases)("after %p failed tries under %j: %p", (tried, policy, expected) => {
+    expect(nextTryDelayMs(tried, policy)).toBe(expected);
   });
 });
 

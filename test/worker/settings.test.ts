@@ -16,6 +16,7 @@ describe("workerSettings", () => {
       timeZone: "UTC",
       log: { level: "ERROR", limit: 250 },
       notifyUrl: undefined,
+      webhook: {},
       tickCaps: {},
       dailyCron: "0 6 * * *",
       deadLetterQueue: "dscraper-jobs-dlq",
@@ -58,6 +59,8 @@ describe("workerSettings", () => {
     ["host wait", { DSCRAPER_HOST_WAIT_MS: "0" }, (s) => s.hostWaitMs, 0],
     ["log level and limit", { DSCRAPER_LOG_LEVEL: "warning", DSCRAPER_LOG_LIMIT: "10" }, (s) => s.log, { level: "WARNING", limit: 10 }],
     ["webhook", { DSCRAPER_NOTIFY_URL: "https://hooks.example.com/x" }, (s) => s.notifyUrl, "https://hooks.example.com/x"],
+    ["job webhook and its secret (kept as given)", { DSCRAPER_WEBHOOK_URL: " https://hooks.example.com/jobs ", DSCRAPER_WEBHOOK_SECRET: " s3cret" }, (s) => s.webhook, { url: "https://hooks.example.com/jobs", secret: " s3cret" }],
+    ["job webhook secret alone (scrapers' own webhook_url get signed)", { DSCRAPER_WEBHOOK_SECRET: "k" }, (s) => s.webhook, { secret: "k" }],
     ["API rate limit (bursts of twice that)", { DSCRAPER_RATE_LIMIT: "5" }, (s) => s.api, { rateLimit: 5, burst: 10 }],
     ["API rate limit off", { DSCRAPER_RATE_LIMIT: "0" }, (s) => s.api.rateLimit, 0],
     ["tick caps", { DSCRAPER_MAX_SPIDER_RUNS_PER_TICK: "3", DSCRAPER_MAX_CHECKER_RUNS_PER_TICK: "0" }, (s) => s.tickCaps, { spiders: 3, checkers: 0 }],
@@ -79,6 +82,8 @@ describe("workerSettings", () => {
     [{ DSCRAPER_SUBREQUEST_BUDGET: "10" }, [{ path: "DSCRAPER_SUBREQUEST_BUDGET", message: "expects a whole number of at least 20, got '10'" }]],
     [{ DSCRAPER_LOG_LEVEL: "LOUD" }, [{ path: "DSCRAPER_LOG_LEVEL", message: "expects one of DEBUG, INFO, WARNING, ERROR, CRITICAL, got 'LOUD'" }]],
     [{ DSCRAPER_NOTIFY_URL: "ftp://x" }, [{ path: "DSCRAPER_NOTIFY_URL", message: `webhook URL "ftp://x" must be http:// or https://, not ftp:` }]],
+    [{ DSCRAPER_WEBHOOK_URL: "hooks.example.com" }, [{ path: "DSCRAPER_WEBHOOK_URL", message: `webhook URL "hooks.example.com" is not a valid URL (expected http://… or https://…)` }]],
+    [{ DSCRAPER_WEBHOOK_URL: "mailto:me@example.com" }, [{ path: "DSCRAPER_WEBHOOK_URL", message: `webhook URL "mailto:me@example.com" must be http:// or https://, not mailto:` }]],
     [
       { DSCRAPER_SUBREQUEST_BUDGET: "-1", DSCRAPER_PER_HOST: "x" },
       [

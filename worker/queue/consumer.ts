@@ -21,6 +21,7 @@ import { createInvocation, type Invocation } from "./invocation.ts";
 import { ack, carry, parseMessage, type Message, type Outcome } from "./messages.ts";
 import { finishCrawl } from "./run-end.ts";
 import { runJob, sendPending } from "./start.ts";
+import { deliverWebhook, WEBHOOK_TRY_COST } from "./webhook.ts";
 
 /** The queue's limit on one `sendBatch`: 100 messages. */
 const SEND_BATCH = 100;
@@ -30,8 +31,9 @@ export async function consume(batch: MessageBatch<unknown>, vars: Env, settings:
   if (batch.messages.length === 0) return;
   const started = Date.now();
   const inv = createInvocation(vars, settings);
-  // Each message of the batch may be handed on, and each may end its crawl with a `finish` message.
-  inv.keptRoom = 2 * batch.messages.length;
+  // Each message of the batch may be handed on, and each may end its crawl with a `finish` message or end its job
+  // with a `webhook` message.
+  inv.keptRoom = 3 * batch.messages.length;
   const dead = batch.queue === settings.deadLetterQueue;
   const outcomes: [QueueMessage<unknown>, Outcome][] = [];
   for (const msg of batch.messages) {
@@ -48,10 +50,12 @@ export async function consume(batch: MessageBatch<unknown>, vars: Env, settings:
 }
 
 async function handle(inv: Invocation, message: Message, attempts: number, dead: boolean): Promise<Outcome> {
-  if (!inv.budget.affords(STEP_MIN)) return carry(message);
+  if (!inv.budget.affords(message.type === "webhook" ? WEBHOOK_TRY_COST : STEP_MIN)) return carry(message);
   try {
     if (dead) return await deadLetter(inv, message, attempts);
     switch (message.type) {
+      case "webhook":
+        return await deliverWebhook(inv, message, attempts);
       case "job":
         return await runJob(inv, message);
       case "step":
@@ -101,14 +105,22 @@ async function end(inv: Invocation, vars: Env, queue: string, outcomes: [QueueMe
     }
   } catch (e) {
     sent = false;
-    inv.log("ERROR", `could not send the invocation's ${inv.outbox.length} message(s); the batch is retried: ${e instanceof Error ? e.message : String(e)}`);
+    const error = e instanceof Error ? e.message : String(e);
+    inv.log("ERROR", `could not send the invocation's ${inv.outbox.length} message(s); the batch is retried: ${error}`);
+    // A job's end is not repeated by its batch's retry (the job has ended): its webhook is lost, said here.
+    for (const { body } of inv.outbox) if (body.type === "webhook") inv.log("ERROR", `job webhook not sent: ${error}`, { job_id: body.job, source_id: body.source });
   }
   for (const [msg, outcome] of outcomes) {
-    if (!sent) msg.retry({ delaySeconds: 1 });
+    // A webhook's try owes nothing to the sends (and each retry counts a try): only a webhook handed on waits for them.
+    if (!sent && (outcome.kind === "carry" || !isWebhook(msg.body))) msg.retry({ delaySeconds: 1 });
     else if (outcome.kind === "retry") msg.retry({ delaySeconds: outcome.delaySeconds });
     else msg.ack();
   }
   await record(inv, `queue:${queue}`, outcomes.length, started);
+}
+
+function isWebhook(body: unknown): boolean {
+  return typeof body === "object" && body !== null && (body as { type?: unknown }).type === "webhook";
 }
 
 /** Records what the invocation spent, this very write included. */

@@ -3,17 +3,20 @@
  * The dead-letter queue's consumer: messages whose every delivery failed. A page step ends failed, with the last
  * attempt's error (kept on the step by each failed attempt): it counts as a failed page in the job's stats, stays
  * in the job's failed pages (`failedPages`), and is logged on the job; a detail page's waiting items go on without
- * its values, as in the binary. A job whose start kept failing ends failed. Either way the run can still end.
+ * its values, as in the binary. A job whose start kept failing ends failed. Either way the run can still end. A
+ * job's webhook lands here only if the queue's max_retries is set below its tries: it is given up on, saying so.
  */
 import { emptyPipelineCounts } from "../../src/model/job-stats.ts";
 import { abandonJob } from "../../src/db/runs.ts";
 import { jobById } from "../../src/db/jobs.ts";
 import { moveAfterRun } from "../../src/jobs/runner.ts";
+import { undeliveredMessage } from "../../src/jobs/webhook.ts";
 import type { Invocation } from "./invocation.ts";
 import { ack, type Message, type Outcome } from "./messages.ts";
 import { claim } from "./crawl-step.ts";
 import { afterCommit, finishCrawl } from "./run-end.ts";
 import { sendPending } from "./start.ts";
+import { queueJobWebhook } from "./webhook.ts";
 
 /** An error kept on a step starts with its kind (`http_503: …`); anything else counts as internal. */
 function errorKind(error: string): string {
@@ -29,6 +32,7 @@ export async function deadLetter(inv: Invocation, message: Message, attempts: nu
         inv.log("ERROR", error, { job_id: message.job });
         const job = await jobById(inv.database, message.job);
         if (job?.update_schedule && !job.dry_run) await moveAfterRun(inv.database, job, false, inv.clock.now());
+        if (job) await queueJobWebhook(inv, job);
       }
       return ack;
     }
@@ -36,6 +40,10 @@ export async function deadLetter(inv: Invocation, message: Message, attempts: nu
       return sendPending(inv, message);
     case "finish":
       await finishCrawl(inv, message.job);
+      return ack;
+    case "webhook":
+      // Only when the jobs queue's max_retries is below the webhook's tries: given up on, its job left alone.
+      inv.log("ERROR", undeliveredMessage(attempts, "every delivery of its message failed"), { job_id: message.job, source_id: message.source });
       return ack;
     case "step":
       break;

@@ -2,7 +2,9 @@
  * @module
  * What travels on the jobs queue. Messages are small — ids, never pages or items: the work they name is in the
  * database (a job, a step of a crawl run), so a message delivered twice, late or out of order finds the truth
- * there and does nothing it should not.
+ * there and does nothing it should not. The one exception is a job's webhook, which carries its body (a job's
+ * JSON, a few KB at most against the queue's 128 KB): built once when the job ended, so that every try sends the
+ * same bytes even when the job's row moves on (a cancelled crawl's last pages still add their counts).
  */
 import { z } from "zod";
 import { pipelineCountsSchema } from "../../src/model/job-stats.ts";
@@ -26,10 +28,24 @@ export const messageSchema = z.discriminatedUnion("type", [
   z.strictObject({ type: z.literal("send"), job: id, parent: id.nullable(), after: z.number().int().nonnegative() }),
   /** A crawl whose last step is done: end its job. */
   z.strictObject({ type: z.literal("finish"), job: id }),
+  /** Deliver job `job`'s webhook, one try per delivery (`message.attempts` is the try's number). */
+  z.strictObject({
+    type: z.literal("webhook"),
+    job: id,
+    /** The job's source, for the log lines. */
+    source: id.nullable(),
+    /** When the job ended (the body's `sent_at`). */
+    sent_at: z.iso.datetime(),
+    /** The hook (checked where it was configured; a try refuses one that is not http(s) for good). */
+    url: z.string().min(1),
+    /** The exact bytes to POST (and sign). */
+    body: z.string().min(1),
+  }),
 ]);
 
 export type Message = z.infer<typeof messageSchema>;
 export type StepMessage = Extract<Message, { type: "step" }>;
+export type WebhookMessage = Extract<Message, { type: "webhook" }>;
 
 /** A message body read from the queue; a ValidationError-like message naming what is wrong. */
 export function parseMessage(body: unknown): { ok: true; message: Message } | { ok: false; error: string } {

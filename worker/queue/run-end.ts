@@ -4,7 +4,8 @@
  * the run's count of pending steps in the same transaction that ends it, so exactly one step sees the count
  * reach 0, and that step ends the job — `succeeded`, or `failed` by the same rules as the binary's crawl (an
  * internal error, or no main page) — moves its source's runtime when the scheduler started it, and removes the
- * run's rows (but its failed pages). When the step's invocation cannot afford that, a `finish` message does it.
+ * run's rows (but its failed pages), and queues the job's webhook. When the step's invocation cannot afford that, a
+ * `finish` message does it.
  */
 import type { StepHandoff } from "../../src/crawl/database-run-state.ts";
 import { jobById } from "../../src/db/jobs.ts";
@@ -15,9 +16,10 @@ import type { Invocation } from "./invocation.ts";
 import { ack, type Outcome } from "./messages.ts";
 import { sendSteps, StepLog, type Step } from "./step.ts";
 import { storeItems } from "./store-items.ts";
+import { queueJobWebhook, WEBHOOK_PREPARE_COST } from "./webhook.ts";
 
-/** Subrequests ending a run takes at most: progress, the end, the job read back, the runtime moved, its log rows. */
-export const FINISH_COST = 8;
+/** Subrequests ending a run takes at most: progress, the end, the job read back, the runtime moved, its log rows, its webhook. */
+export const FINISH_COST = 8 + WEBHOOK_PREPARE_COST;
 
 /** After a page's commit: the pages it planned are sent, its items stored, and the run ended if it was the last. */
 export async function afterCommit(step: Step, handoff: StepHandoff): Promise<Outcome> {
@@ -53,4 +55,5 @@ export async function finishCrawl(inv: Invocation, jobId: number): Promise<void>
   log.log(status === "succeeded" ? "INFO" : "ERROR", `crawl ${status}${error ? `: ${error}` : ""}`);
   await log.flush();
   if (job.update_schedule && !job.dry_run) await moveAfterRun(inv.database, job, runSucceeded(job), now);
+  await queueJobWebhook(inv, job);
 }

@@ -24,12 +24,13 @@ import { ack, carry, type Message, type Outcome } from "./messages.ts";
 import { planRecord, type RunPlan } from "./plan.ts";
 import { finishCrawl } from "./run-end.ts";
 import { sendSteps } from "./step.ts";
+import { queueJobWebhook, WEBHOOK_PREPARE_COST } from "./webhook.ts";
 
-/** Subrequests a crawl's start takes: the job read, its claim, its definitions, the run written. */
-const START_COST = 5;
+/** Subrequests a crawl's start takes: the job read, its claim, its definitions, the run written (or, refused, the webhook). */
+const START_COST = 5 + WEBHOOK_PREPARE_COST;
 /** Subrequests a check may take: job, claim, item, validator, robots.txt, host claims, the page, the delete (rows,
- * R2 files, the scraper's last delete), the finish, the runtime's move. */
-const CHECK_COST = 20;
+ * R2 files, the scraper's last delete), the finish, the runtime's move, the webhook. */
+const CHECK_COST = 20 + WEBHOOK_PREPARE_COST;
 /** A check waits this long for a busy host inside its invocation (it has no later message to hand on to). */
 const CHECK_HOST_WAIT_MS = 30_000;
 
@@ -67,6 +68,7 @@ async function startCrawl(inv: Invocation, job: JobRow): Promise<Outcome> {
     const ended = await finishJob(inv.database, { id: job.id, attempt: job.attempt }, "failed", {}, error, inv.clock.now());
     logLine("ERROR", `crawl refused: ${error}`, { job_id: job.id, source_id: job.source_id });
     if (ended && ended.update_schedule && !ended.dry_run) await moveAfterRun(inv.database, ended, false, inv.clock.now());
+    if (ended) await queueJobWebhook(inv, ended);
     return ack;
   }
   const started = await startRun<StepTask>(inv.database, {
@@ -121,8 +123,9 @@ async function runCheck(inv: Invocation, job: JobRow, message: Message): Promise
   inv.gate.onGiveUp = () => {};
   const wait = inv.gate.maxWaitMs;
   inv.gate.maxWaitMs = CHECK_HOST_WAIT_MS;
+  let finished: JobRow | undefined;
   try {
-    await runQueuedJob(
+    finished = await runQueuedJob(
       {
         database: inv.database,
         fetcher: inv.fetcher,
@@ -139,5 +142,7 @@ async function runCheck(inv: Invocation, job: JobRow, message: Message): Promise
   } finally {
     inv.gate.maxWaitMs = wait;
   }
+  // A check cancelled while it ran had its webhook sent by the cancel (worker/job-queue.ts).
+  if (finished && finished.status !== "cancelled") await queueJobWebhook(inv, finished);
   return ack;
 }

@@ -225,8 +225,8 @@ export const jobScreens = new Hono<AdminEnv>()
   })
   .post("/:id{\\d+}/cancel", async (c) => {
     const id = Number(c.req.param("id"));
-    const { database, clock } = c.var.deps;
+    const { database, clock, queue } = c.var.deps;
     if (!(await jobView(database, id))) throw new NotFoundError(`no job with id ${id}`);
-    await cancelJob(database, id, clock.now());
+    await cancelJob(database, id, clock.now(), queue);
     return c.redirect(`/admin/jobs/${id}?done=cancelled`, 303);
   });
