@@ -6,6 +6,7 @@
  * elements (the object, its keys, the lists, commas and colons, brackets and strings inside skipped values); the
  * elements themselves are checked by `JSON.parse`.
  */
+import { concatBytes } from "../bytes.ts";
 import { ValidationError } from "../errors.ts";
 
 export const BUNDLE_KINDS = ["classes", "scrapers", "sources"] as const;
@@ -218,7 +219,7 @@ export class BundleScanner {
   private endKey(events: ScanEvent[], fail: (reason: string, at?: number) => never): void {
     let key: string;
     try {
-      key = JSON.parse(new TextDecoder().decode(concat(this.keyParts))) as string;
+      key = JSON.parse(new TextDecoder().decode(concatBytes(this.keyParts))) as string;
     } catch {
       fail("a key is not a valid JSON string", this.keyStart);
     }
@@ -277,24 +278,13 @@ export class BundleScanner {
     const v = this.value!;
     this.value = undefined;
     if (v.isElement) {
-      events.push({ type: "element", bytes: concat(v.parts), index: this.index++, offset: v.start });
+      events.push({ type: "element", bytes: concatBytes(v.parts), index: this.index++, offset: v.start });
       this.state = S.ArrayNext;
       return;
     }
-    if (v.capture) events.push({ type: "value", bytes: concat(v.parts), offset: v.start });
+    if (v.capture) events.push({ type: "value", bytes: concatBytes(v.parts), offset: v.start });
     this.state = S.MemberEnd;
   }
-}
-
-function concat(parts: Uint8Array[]): Uint8Array {
-  if (parts.length === 1) return parts[0]!;
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
 }
 
 function jsonTypeOf(first: number): string {
