@@ -3,12 +3,10 @@
  * processes, a real site whose detail pages hang or fail until the test says otherwise, a real database file.
  */
 import { afterAll, describe, expect, test } from "bun:test";
-import { createClient } from "@libsql/client";
-import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { ROOT, runCli } from "../support/cli.ts";
+import { importedProject, projectRows } from "../support/project.ts";
 import { html, startSite } from "../support/site.ts";
-import { tempDir } from "../support/temp.ts";
 
 const site = startSite({});
 /** Detail pages held until the test releases them. */
@@ -57,22 +55,9 @@ function bundle(list: string) {
 const author = (born: string, bio: string) => html(`<b class="born">${born}</b><p class="bio">${bio}</p>`);
 const FAST = ["--delay-ms", "0", "--ignore-robots", "--per-host", "4", "--no-cache"];
 
-async function setup(list: string): Promise<string> {
-  const cwd = tempDir();
-  writeFileSync(join(cwd, "bundle.json"), JSON.stringify(bundle(list)));
-  const imported = await runCli(["import", "bundle.json"], { cwd });
-  expect(imported.code).toBe(0);
-  return cwd;
-}
-
 async function stored(cwd: string): Promise<Record<string, unknown>[]> {
-  const client = createClient({ url: `file:${join(cwd, "data/dscraper.db")}` });
-  try {
-    const rows = (await client.execute("SELECT data FROM items ORDER BY json_extract(data, '$.text')")).rows;
-    return rows.map((r) => JSON.parse(String(r.data)) as Record<string, unknown>);
-  } finally {
-    client.close();
-  }
+  const rows = await projectRows(cwd, "SELECT data FROM items ORDER BY json_extract(data, '$.text')");
+  return rows.map((r) => JSON.parse(String(r.data)) as Record<string, unknown>);
 }
 
 describe("Ctrl-C while detail pages load", () => {
@@ -88,7 +73,7 @@ describe("Ctrl-C while detail pages load", () => {
         return new Response(author("1950", `${name}'s life`), { headers: { "content-type": "text/html" } });
       });
     }
-    const cwd = await setup("/hang/list");
+    const cwd = await importedProject(bundle("/hang/list"));
     const proc = Bun.spawn([process.execPath, join(ROOT, "cli/main.ts"), "crawl", "quotes", ...FAST], { cwd, stdout: "pipe", stderr: "pipe" });
     while (site.count("/hang/a/Bob") + site.count("/hang/a/Cy") < 2) await Bun.sleep(10);
     proc.kill("SIGINT");
@@ -117,7 +102,7 @@ describe("values missing from a stored item", () => {
     site.set("/fail/list", html(`<div class="q"><span>Dee says</span><a href="/fail/a/Dee">by</a></div><div class="q"><span>Eve says</span><a href="/fail/a/Eve">by</a></div>`));
     site.set("/fail/a/Dee", { status: 500, body: "down" });
     site.set("/fail/a/Eve", author("1970", ""));
-    const cwd = await setup("/fail/list");
+    const cwd = await importedProject(bundle("/fail/list"));
     const first = await runCli(["crawl", "quotes", ...FAST], { cwd });
     expect(first.code).toBe(0);
     expect(first.stdout).toContain("items: 2 read, 2 saved, 0 updated, 0 unchanged, 0 dropped");
