@@ -127,6 +127,34 @@ export const Table: FC<{ head: string[]; children: Child; class?: string }> = (p
 
 export const Empty: FC<{ children: Child }> = ({ children }) => <div class="empty">{children}</div>;
 
+/** A table of `rows`, one `row` each, or `empty` (what to do about it) when there are none. */
+export function ListTable<T>(p: { head: string[]; rows: readonly T[]; row: (r: T) => Child; empty: Child; class?: string }) {
+  return p.rows.length ? (
+    <Table head={p.head} class={p.class}>
+      {p.rows.map((r) => p.row(r))}
+    </Table>
+  ) : (
+    <Empty>{p.empty}</Empty>
+  );
+}
+
+/** A status or marker type as a coloured label (the style sheet colours each value). */
+export const Pill: FC<{ value: string }> = ({ value }) => <span class={`pill ${value}`}>{value}</span>;
+
+/** The button above a list that opens the form for a new one. */
+export const NewButton: FC<{ href: string; label: string }> = (p) => (
+  <p>
+    <a class="button" href={p.href}>
+      {p.label}
+    </a>
+  </p>
+);
+
+/** The page a list screen shows: `?page=`, 1 when absent or not a positive number. */
+export function pageNumber(c: Context<AdminEnv>): number {
+  return Math.max(1, Number(c.req.query("page")) || 1);
+}
+
 export const Pager: FC<{ page: number; perPage: number; total: number; href: (page: number) => string }> = (p) => {
   const pages = Math.max(1, Math.ceil(p.total / p.perPage));
   if (pages <= 1) return null;
