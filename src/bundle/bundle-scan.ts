@@ -111,32 +111,15 @@ export class BundleScanner {
             this.keyParts = [];
             this.escaped = false;
             // The key's bytes from its opening quote are collected as the loop goes.
-            const end = this.readString(chunk, i + 1);
-            if (end < 0) {
-              this.keyParts.push(chunk.subarray(i));
-              i = chunk.length;
-              continue;
-            }
-            this.keyParts.push(chunk.subarray(i, end + 1));
-            i = end + 1;
-            this.endKey(events, fail);
+            i = this.readKey(chunk, i, i + 1, events, fail);
             continue;
           }
           if (b === 0x7d && this.state === S.ObjectFirst) this.state = S.After;
           else fail(this.state === S.ObjectFirst ? 'expected a key ("classes", "scrapers" or "sources") or }' : "expected a key after ,");
           break;
-        case S.Key: {
-          const end = this.readString(chunk, i);
-          if (end < 0) {
-            this.keyParts.push(chunk.subarray(i));
-            i = chunk.length;
-            continue;
-          }
-          this.keyParts.push(chunk.subarray(i, end + 1));
-          i = end + 1;
-          this.endKey(events, fail);
+        case S.Key:
+          i = this.readKey(chunk, i, i, events, fail);
           continue;
-        }
         case S.Colon:
           if (isSpace(b)) break;
           if (b !== 0x3a) fail("expected : after the key");
@@ -214,6 +197,21 @@ export class BundleScanner {
       else if (b === QUOTE) return i;
     }
     return -1;
+  }
+
+  /**
+   * Keeps a key's bytes of `chunk` from `from` and looks for its closing quote from `scanFrom`: the index to go on
+   * from, past the key when it ends in this chunk (then its event is out), else the chunk's end.
+   */
+  private readKey(chunk: Uint8Array, from: number, scanFrom: number, events: ScanEvent[], fail: (reason: string, at?: number) => never): number {
+    const end = this.readString(chunk, scanFrom);
+    if (end < 0) {
+      this.keyParts.push(chunk.subarray(from));
+      return chunk.length;
+    }
+    this.keyParts.push(chunk.subarray(from, end + 1));
+    this.endKey(events, fail);
+    return end + 1;
   }
 
   private endKey(events: ScanEvent[], fail: (reason: string, at?: number) => never): void {
