@@ -16,7 +16,7 @@ import { SCHEDULER_KEYS } from "../../bundle/dds-codes.ts";
 import { classOut } from "../shapes.ts";
 import type { AdminEnv } from "./env.ts";
 import { FormState, readForm, tryWrite } from "./form-state.ts";
-import { Action, Check, Csrf, Errors, Field, ListTable, NewButton, pageNumber, Pager, Problems, render, Select } from "./layout.tsx";
+import { Check, Csrf, DeleteWithItems, Errors, Field, ListTable, NewButton, pageNumber, Pager, Problems, render, Select } from "./layout.tsx";
 import type { Session } from "./session.ts";
 
 const PER_PAGE = 50;
@@ -98,11 +98,7 @@ function ClassForm({ state, action, session, id }: { state: FormState; action: s
         </div>
       </form>
       {id !== undefined ? (
-        <Action session={session} action={`/admin/classes/${id}/delete`} label="Delete class" kind="danger" confirm="Delete this class and all its items?">
-          <label class="check">
-            <input type="checkbox" name="cascade" value="true" /> with its items
-          </label>
-        </Action>
+        <DeleteWithItems session={session} action={`/admin/classes/${id}/delete`} label="Delete class" confirm="Delete this class and all its items?" />
       ) : null}
     </>
   );

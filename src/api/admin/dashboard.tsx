@@ -8,7 +8,7 @@ import { Hono } from "hono";
 import { stats } from "../../db/stats.ts";
 import { JOB_STATUSES } from "../../model/enums.ts";
 import type { AdminEnv } from "./env.ts";
-import { Empty, ListTable, render, Table, When } from "./layout.tsx";
+import { Empty, ListTable, render, Table, TimeCell } from "./layout.tsx";
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
@@ -55,12 +55,8 @@ export const dashboard = new Hono<AdminEnv>().get("/", async (c) => {
             </td>
             <td>{x.scraper}</td>
             <td class="num">{x.items}</td>
-            <td>
-              <When at={x.last_success_at} />
-            </td>
-            <td>
-              <When at={x.next_action_time} />
-            </td>
+            <TimeCell at={x.last_success_at} />
+            <TimeCell at={x.next_action_time} />
           </tr>
         )}
         empty="No sources yet."

@@ -15,7 +15,7 @@ import { fileNameOfKey } from "../../images/keys.ts";
 import type { Item } from "../../model/item.ts";
 import { Q_TOTAL_CAP } from "../items.ts";
 import type { AdminEnv } from "./env.ts";
-import { Action, Link, ListTable, pageNumber, Pager, render, Select, When } from "./layout.tsx";
+import { Action, Link, ListTable, pageNumber, Pager, render, Select, TimeCell } from "./layout.tsx";
 
 const PER_PAGE = 25;
 
@@ -111,9 +111,7 @@ export const itemScreens = new Hono<AdminEnv>()
             </dl>
           </td>
           <td>{item.source}</td>
-          <td>
-            <When at={item.updated_at} />
-          </td>
+          <TimeCell at={item.updated_at} />
           <td>
             <Action session={c.var.session} action={`/admin/items/${item.id}/delete`} label="Delete" kind="danger" confirm="Delete this item and its images?">
               <input type="hidden" name="back" value={href(page)} />

@@ -15,7 +15,7 @@ import { JOB_KINDS, JOB_STATUSES, jobKindSchema, jobStatusSchema } from "../../m
 import { checkJobStats, crawlJobStats, jobStatsSchema } from "../../model/job-stats.ts";
 import type { AdminEnv } from "./env.ts";
 import { cancelJob } from "../../jobs/lifecycle.ts";
-import { Action, ListTable, pageNumber, Pager, Pill, render, Select, Table, When } from "./layout.tsx";
+import { Action, ListTable, pageNumber, Pager, Pill, render, Select, Table, TimeCell, When } from "./layout.tsx";
 import type { Session } from "./session.ts";
 
 const PER_PAGE = 50;
@@ -147,12 +147,8 @@ export const jobScreens = new Hono<AdminEnv>()
                 <td>
                   <Pill value={job.status} />
                 </td>
-                <td>
-                  <When at={job.created_at} />
-                </td>
-                <td>
-                  <When at={job.finished_at} />
-                </td>
+                <TimeCell at={job.created_at} />
+                <TimeCell at={job.finished_at} />
                 <td class="num">{crawl ? crawl.items.saved : ""}</td>
                 <td class="problem">{job.error ?? ""}</td>
               </tr>
@@ -198,9 +194,7 @@ export const jobScreens = new Hono<AdminEnv>()
           rows={logs}
           row={(l) => (
             <tr class={`level-${l.level}`}>
-              <td>
-                <When at={l.date} />
-              </td>
+              <TimeCell at={l.date} />
               <td>{l.level}</td>
               <td>{l.message}</td>
             </tr>

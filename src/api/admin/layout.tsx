@@ -109,6 +109,15 @@ export const Action: FC<{ session: Session | undefined; action: string; label: s
   </form>
 );
 
+/** The delete button of a definition that may have items, with the choice to delete them with it. */
+export const DeleteWithItems: FC<{ session: Session | undefined; action: string; label: string; confirm: string }> = (p) => (
+  <Action session={p.session} action={p.action} label={p.label} kind="danger" confirm={p.confirm}>
+    <label class="check">
+      <input type="checkbox" name="cascade" value="true" /> with its items
+    </label>
+  </Action>
+);
+
 /** A table that scrolls sideways inside its box instead of widening the page. */
 export const Table: FC<{ head: string[]; children: Child; class?: string }> = (p) => (
   <div class="scroll">
@@ -262,6 +271,13 @@ export const When: FC<{ at: Date | string | null | undefined }> = ({ at }) => {
   const d = typeof at === "string" ? new Date(at) : at;
   return <time datetime={d.toISOString()}>{d.toISOString().replace("T", " ").slice(0, 19)} UTC</time>;
 };
+
+/** A table cell with a time, or a dash when there is none. */
+export const TimeCell: FC<{ at: Date | string | null | undefined }> = ({ at }) => (
+  <td>
+    <When at={at} />
+  </td>
+);
 
 /** Issues whose field is not on the page (or the whole list, at the top): each links to its field. */
 export const Problems: FC<{ issues: { path: string; field?: string; message: string }[] }> = ({ issues }) =>

@@ -12,7 +12,7 @@ import { LOG_LEVELS, logLevelSchema, MARK_TYPES, markTypeSchema } from "../../mo
 import { logMarkerSchema } from "../../model/log-marker.ts";
 import type { AdminEnv } from "./env.ts";
 import { FormState, readForm, tryWrite } from "./form-state.ts";
-import { Action, Csrf, Field, ListTable, pageNumber, Pager, Pill, Problems, render, Select, When } from "./layout.tsx";
+import { Action, Csrf, Field, ListTable, pageNumber, Pager, Pill, Problems, render, Select, TimeCell } from "./layout.tsx";
 
 const PER_PAGE = 50;
 
@@ -73,9 +73,7 @@ async function logsPage(c: Context<AdminEnv>, marker: FormState, status: 200 | 4
         rows={rows}
         row={(l) => (
           <tr class={`level-${l.level}`}>
-            <td>
-              <When at={l.date} />
-            </td>
+            <TimeCell at={l.date} />
             <td>{l.level}</td>
             <td>{l.type ? <Pill value={l.type} /> : ""}</td>
             <td>{l.scraper ?? "—"}</td>

@@ -15,7 +15,7 @@ import { sourceOut } from "../shapes.ts";
 import type { AdminEnv } from "./env.ts";
 import { FormState, readForm, tryWrite } from "./form-state.ts";
 import { enqueueCrawl } from "../../jobs/enqueue.ts";
-import { Action, Check, Csrf, Field, Link, ListTable, NewButton, pageNumber, Pager, Pill, Problems, render, When } from "./layout.tsx";
+import { Action, Check, Csrf, DeleteWithItems, Field, Link, ListTable, NewButton, pageNumber, Pager, Pill, Problems, render, TimeCell, When } from "./layout.tsx";
 
 const PER_PAGE = 50;
 type Ctx = Context<AdminEnv>;
@@ -70,12 +70,8 @@ async function sourceForm(c: Ctx, state: FormState, id: number | undefined, stat
                 <td>
                   <Pill value={j.status} />
                 </td>
-                <td>
-                  <When at={j.created_at} />
-                </td>
-                <td>
-                  <When at={j.finished_at} />
-                </td>
+                <TimeCell at={j.created_at} />
+                <TimeCell at={j.finished_at} />
               </tr>
             )}
             empty="No job has run for this source yet."
@@ -99,11 +95,7 @@ async function sourceForm(c: Ctx, state: FormState, id: number | undefined, stat
         </div>
       </form>
       {id !== undefined ? (
-        <Action session={session} action={`/admin/sources/${id}/delete`} label="Delete source" kind="danger" confirm="Delete this source?">
-          <label class="check">
-            <input type="checkbox" name="cascade" value="true" /> with its items
-          </label>
-        </Action>
+        <DeleteWithItems session={session} action={`/admin/sources/${id}/delete`} label="Delete source" confirm="Delete this source?" />
       ) : null}
     </>,
     status,
@@ -135,9 +127,7 @@ export const sourceScreens = new Hono<AdminEnv>()
                 <Link url={source.url} />
               </td>
               <td>{source.active ? "yes" : "no"}</td>
-              <td>
-                <When at={runtime?.next_action_time} />
-              </td>
+              <TimeCell at={runtime?.next_action_time} />
               <td class="num">{runtime?.next_action_factor ?? "—"}</td>
               <td class="num">{runtime?.num_zero_actions ?? "—"}</td>
             </tr>
