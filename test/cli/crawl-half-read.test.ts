@@ -6,6 +6,7 @@ import { afterAll, describe, expect, test } from "bun:test";
 import { join } from "node:path";
 import { ROOT, runCli } from "../support/cli.ts";
 import { importedProject, projectRows } from "../support/project.ts";
+import { listPageBundle } from "../support/quotes-bundle.ts";
 import { html, startSite } from "../support/site.ts";
 
 const site = startSite({});
@@ -20,36 +21,12 @@ afterAll(async () => {
 
 /** Quotes on `list`, each linking to its author's page; the author page gives `born` (optional) and `bio` (a T). */
 function bundle(list: string) {
-  return {
-    classes: [
-      {
-        name: "Q",
-        attrs: [
-          { name: "base", attr_type: "B" },
-          { name: "text", attr_type: "S", id_field: true },
-          { name: "author", attr_type: "U" },
-          { name: "born", attr_type: "S" },
-          { name: "bio", attr_type: "T" },
-        ],
-      },
-    ],
-    scrapers: [
-      {
-        name: "q",
-        class: "Q",
-        status: "MANUAL",
-        page_types: [{ page_type: "MP" }, { page_type: "DP1", attr: "author" }],
-        elems: [
-          { attr: "base", x_path: "//div[@class='q']" },
-          { attr: "text", x_path: "span/text()" },
-          { attr: "author", x_path: "a/@href", mandatory: false },
-          { attr: "born", x_path: "//b[@class='born']/text()", page_type: "DP1", mandatory: false },
-          { attr: "bio", x_path: "//p[@class='bio']/text()", page_type: "DP1", mandatory: false },
-        ],
-      },
-    ],
-    sources: [{ name: "quotes", url: `${site.url}${list}`, scraper: "q" }],
-  };
+  return listPageBundle({ name: "quotes", url: `${site.url}${list}` }, [
+    { name: "text", x_path: "span/text()" },
+    { name: "author", attr_type: "U", x_path: "a/@href", mandatory: false, opens: "DP1" },
+    { name: "born", x_path: "//b[@class='born']/text()", page_type: "DP1", mandatory: false },
+    { name: "bio", attr_type: "T", x_path: "//p[@class='bio']/text()", page_type: "DP1", mandatory: false },
+  ]);
 }
 
 const author = (born: string, bio: string) => html(`<b class="born">${born}</b><p class="bio">${bio}</p>`);

@@ -1,6 +1,6 @@
 /**
- * The bundle most crawl tests read their quotes site with: class Q and scraper q, whose list pages hold the items
- * as `div.q` blocks and link the next page with `a.next`.
+ * The bundles most crawl tests read their quotes sites with: class Q and scraper q, whose list pages hold the
+ * items as `div.q` blocks (and, for `nextLinkBundle`, link the next page with `a.next`).
  */
 import type { z } from "zod";
 import type { attrSchema } from "../../src/model/attr.ts";
@@ -15,29 +15,39 @@ type AttrInput = z.input<typeof attrSchema>;
  * link to a detail page of that type, whose own fields name it as their `page_type`.
  */
 export type QuoteField = Pick<AttrInput, "name"> &
-  Partial<Pick<AttrInput, "attr_type">> &
+  Partial<Pick<AttrInput, "attr_type" | "many">> &
   Omit<z.input<typeof elemSchema>, "attr"> & { opens?: z.input<typeof pageTypeSchema>["page_type"] };
 
+interface QuoteOptions {
+  /** Where the items are, when the test needs another XPath than `//div[@class='q']`. */
+  base?: string;
+  /** The scraper's name, "q" by default. */
+  scraper?: string;
+}
+
 /**
- * Q's attrs are base and `fields`, the first of them the id field; scraper q (or `options.scraper`) follows next
- * links from the source's page (no source without `source`), its items at `options.base` when the test needs
- * another XPath for them.
+ * Q's attrs are base and `fields`, the first of them the id field; scraper q reads one list page from the
+ * source's URL (no source without `source`).
  */
-export function nextLinkBundle(source: { name: string; url: string } | undefined, fields: readonly QuoteField[], options: { base?: string; scraper?: string } = {}): BundleInput {
+export function listPageBundle(source: { name: string; url: string } | undefined, fields: readonly QuoteField[], options: QuoteOptions = {}): BundleInput {
   const scraper = options.scraper ?? "q";
   return {
-    classes: [{ name: "Q", attrs: [{ name: "base", attr_type: "B" }, ...fields.map(({ name, attr_type = "S" }, i) => (i === 0 ? { name, attr_type, id_field: true } : { name, attr_type }))] }],
+    classes: [{ name: "Q", attrs: [{ name: "base", attr_type: "B" }, ...fields.map(({ name, attr_type = "S", many }, i) => ({ name, attr_type, ...(many ? { many } : {}), ...(i === 0 ? { id_field: true } : {}) }))] }],
     scrapers: [
       {
         name: scraper,
         class: "Q",
         status: "MANUAL",
-        pagination_type: "FOLLOW",
-        follow_pages_url_xpath: "//a[@class='next']/@href",
         page_types: [{ page_type: "MP" }, ...fields.flatMap((f) => (f.opens ? [{ page_type: f.opens, attr: f.name }] : []))],
-        elems: [{ attr: "base", x_path: options.base ?? "//div[@class='q']" }, ...fields.map(({ name, attr_type, opens, ...where }) => ({ attr: name, ...where }))],
+        elems: [{ attr: "base", x_path: options.base ?? "//div[@class='q']" }, ...fields.map(({ name, attr_type, many, opens, ...where }) => ({ attr: name, ...where }))],
       },
     ],
     sources: source ? [{ ...source, scraper }] : [],
   };
+}
+
+/** The same, following the `a.next` link of every list page. */
+export function nextLinkBundle(source: { name: string; url: string } | undefined, fields: readonly QuoteField[], options: QuoteOptions = {}): BundleInput {
+  const bundle = listPageBundle(source, fields, options);
+  return { ...bundle, scrapers: bundle.scrapers!.map((s) => ({ ...s, pagination_type: "FOLLOW", follow_pages_url_xpath: "//a[@class='next']/@href" })) };
 }
