@@ -24,6 +24,7 @@ import { systemClock, type BlobStore } from "../../src/ports.ts";
 import type { Database } from "../../src/db/connect.ts";
 import { ROOT, runCli } from "../support/cli.ts";
 import { picturesBundle, store as storeBundle, storedItems, TEST_FETCH } from "../support/crawl.ts";
+import { heldPage, type HeldPage } from "../support/held-page.ts";
 import { importedProject, projectRows } from "../support/project.ts";
 import { html, startSite } from "../support/site.ts";
 import { tempDatabase, tempDir } from "../support/temp.ts";
@@ -36,9 +37,9 @@ const site = startSite({
   "/img/3.jpg": { body: JPEG, type: "image/jpeg" },
 });
 /** An image held until the test releases it. */
-let release: (() => void) | undefined;
+let held: HeldPage | undefined;
 afterAll(async () => {
-  release?.();
+  held?.release();
   await site.close();
 });
 
@@ -186,21 +187,16 @@ describe("an image the store could not keep", () => {
 
   test("dscraper crawl: the folder made unwritable during the run → errors in the summary; fixed, the next crawl fills the image", async () => {
     const url = products(["held"], () => "/img/held.jpg");
-    let asked!: () => void;
-    const requested = new Promise<void>((resolve) => (asked = resolve));
-    site.set("/img/held.jpg", async () => {
-      asked();
-      await new Promise<void>((resolve) => (release = resolve));
-      return new Response(JPEG as BodyInit, { headers: { "content-type": "image/jpeg" } });
-    });
+    held = heldPage(JPEG as BodyInit, "image/jpeg");
+    site.set("/img/held.jpg", held.page);
     const cwd = await importedProject(picturesBundle(url, false));
     const images = join(cwd, "data/images");
     const proc = Bun.spawn([process.execPath, join(ROOT, "cli/main.ts"), "crawl", "p", ...FAST], { cwd, stdout: "pipe", stderr: "pipe" });
-    await requested;
+    await held.requested;
     // The store's check passed before the run; now a file stands where the folder was.
     renameSync(images, join(cwd, "images-away"));
     writeFileSync(images, "not a folder");
-    release!();
+    held.release();
     expect(await proc.exited).toBe(0);
     const stdout = await new Response(proc.stdout).text();
     expect(stdout).toContain("items: 1 read, 1 saved, 0 updated, 0 unchanged, 0 dropped");
@@ -227,19 +223,14 @@ describe("an image the store could not keep", () => {
 describe("Ctrl-C while a new item's image downloads", () => {
   test("the item is not stored without it (counted as dropped); the next crawl stores it with its image", async () => {
     const url = products(["late"], () => "/img/late.jpg");
-    let asked!: () => void;
-    const requested = new Promise<void>((resolve) => (asked = resolve));
-    site.set("/img/late.jpg", async () => {
-      asked();
-      await new Promise<void>((resolve) => (release = resolve));
-      return new Response(JPEG as BodyInit, { headers: { "content-type": "image/jpeg" } });
-    });
+    held = heldPage(JPEG as BodyInit, "image/jpeg");
+    site.set("/img/late.jpg", held.page);
     const cwd = await importedProject(picturesBundle(url, false));
     const proc = Bun.spawn([process.execPath, join(ROOT, "cli/main.ts"), "crawl", "p", ...FAST], { cwd, stdout: "pipe", stderr: "pipe" });
-    await requested;
+    await held.requested;
     proc.kill("SIGINT");
     expect(await proc.exited).toBe(1);
-    release!();
+    held.release();
     const stdout = await new Response(proc.stdout).text();
     expect(stdout).toContain("job 1 cancelled: cancelled (interrupted)");
     expect(stdout).toContain("items: 1 read, 0 saved, 0 updated, 0 unchanged, 1 cancelled before its images were stored");
