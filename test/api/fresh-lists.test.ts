@@ -38,7 +38,7 @@ function listPage(name: string, n: number, next?: string): string {
 }
 
 function bundle(name: string) {
-  return nextLinkBundle({ name, url: `${site.url}/${name}/1` }, [{ name: "title", x_path: "h2/text()" }], { scraper: name });
+  return nextLinkBundle({ name, url: `${site.url}/${name}/1` }, [{ name: "title", x_path: "h2/text()" }], { scraper: { name } });
 }
 
 /** GET `path` with `If-None-Match: etag` (when given): the status, the ETag and the body (null for a 304). */

@@ -7,6 +7,7 @@ import type { attrSchema } from "../../src/model/attr.ts";
 import type { BundleInput } from "../../src/model/bundle.ts";
 import type { elemSchema } from "../../src/model/elem.ts";
 import type { pageTypeSchema } from "../../src/model/page-type.ts";
+import type { scraperSchema } from "../../src/model/scraper.ts";
 
 type AttrInput = z.input<typeof attrSchema>;
 
@@ -21,8 +22,8 @@ export type QuoteField = Pick<AttrInput, "name"> &
 interface QuoteOptions {
   /** Where the items are, when the test needs another XPath than `//div[@class='q']`. */
   base?: string;
-  /** The scraper's name, "q" by default. */
-  scraper?: string;
+  /** Scraper q's own settings where a test needs others (its name, status, checkers…). */
+  scraper?: Partial<z.input<typeof scraperSchema>>;
 }
 
 /**
@@ -30,7 +31,7 @@ interface QuoteOptions {
  * source's URL (no source without `source`).
  */
 export function listPageBundle(source: { name: string; url: string } | undefined, fields: readonly QuoteField[], options: QuoteOptions = {}): BundleInput {
-  const scraper = options.scraper ?? "q";
+  const scraper = options.scraper?.name ?? "q";
   return {
     classes: [{ name: "Q", attrs: [{ name: "base", attr_type: "B" }, ...fields.map(({ name, attr_type = "S", many }, i) => ({ name, attr_type, ...(many ? { many } : {}), ...(i === 0 ? { id_field: true } : {}) }))] }],
     scrapers: [
@@ -40,6 +41,7 @@ export function listPageBundle(source: { name: string; url: string } | undefined
         status: "MANUAL",
         page_types: [{ page_type: "MP" }, ...fields.flatMap((f) => (f.opens ? [{ page_type: f.opens, attr: f.name }] : []))],
         elems: [{ attr: "base", x_path: options.base ?? "//div[@class='q']" }, ...fields.map(({ name, attr_type, many, opens, ...where }) => ({ attr: name, ...where }))],
+        ...options.scraper,
       },
     ],
     sources: source ? [{ ...source, scraper }] : [],
