@@ -6,6 +6,7 @@
  * elements (the object, its keys, the lists, commas and colons, brackets and strings inside skipped values); the
  * elements themselves are checked by `JSON.parse`.
  */
+import { concatBytes } from "../bytes.ts";
 import { ValidationError } from "../errors.ts";
 
 export const BUNDLE_KINDS = ["classes", "scrapers", "sources"] as const;
@@ -110,32 +111,15 @@ export class BundleScanner {
             this.keyParts = [];
             this.escaped = false;
             // The key's bytes from its opening quote are collected as the loop goes.
-            const end = this.readString(chunk, i + 1);
-            if (end < 0) {
-              this.keyParts.push(chunk.subarray(i));
-              i = chunk.length;
-              continue;
-            }
-            this.keyParts.push(chunk.subarray(i, end + 1));
-            i = end + 1;
-            this.endKey(events, fail);
+            i = this.readKey(chunk, i, i + 1, events, fail);
             continue;
           }
           if (b === 0x7d && this.state === S.ObjectFirst) this.state = S.After;
           else fail(this.state === S.ObjectFirst ? 'expected a key ("classes", "scrapers" or "sources") or }' : "expected a key after ,");
           break;
-        case S.Key: {
-          const end = this.readString(chunk, i);
-          if (end < 0) {
-            this.keyParts.push(chunk.subarray(i));
-            i = chunk.length;
-            continue;
-          }
-          this.keyParts.push(chunk.subarray(i, end + 1));
-          i = end + 1;
-          this.endKey(events, fail);
+        case S.Key:
+          i = this.readKey(chunk, i, i, events, fail);
           continue;
-        }
         case S.Colon:
           if (isSpace(b)) break;
           if (b !== 0x3a) fail("expected : after the key");
@@ -215,10 +199,25 @@ export class BundleScanner {
     return -1;
   }
 
+  /**
+   * Keeps a key's bytes of `chunk` from `from` and looks for its closing quote from `scanFrom`: the index to go on
+   * from, past the key when it ends in this chunk (then its event is out), else the chunk's end.
+   */
+  private readKey(chunk: Uint8Array, from: number, scanFrom: number, events: ScanEvent[], fail: (reason: string, at?: number) => never): number {
+    const end = this.readString(chunk, scanFrom);
+    if (end < 0) {
+      this.keyParts.push(chunk.subarray(from));
+      return chunk.length;
+    }
+    this.keyParts.push(chunk.subarray(from, end + 1));
+    this.endKey(events, fail);
+    return end + 1;
+  }
+
   private endKey(events: ScanEvent[], fail: (reason: string, at?: number) => never): void {
     let key: string;
     try {
-      key = JSON.parse(new TextDecoder().decode(concat(this.keyParts))) as string;
+      key = JSON.parse(new TextDecoder().decode(concatBytes(this.keyParts))) as string;
     } catch {
       fail("a key is not a valid JSON string", this.keyStart);
     }
@@ -277,24 +276,13 @@ export class BundleScanner {
     const v = this.value!;
     this.value = undefined;
     if (v.isElement) {
-      events.push({ type: "element", bytes: concat(v.parts), index: this.index++, offset: v.start });
+      events.push({ type: "element", bytes: concatBytes(v.parts), index: this.index++, offset: v.start });
       this.state = S.ArrayNext;
       return;
     }
-    if (v.capture) events.push({ type: "value", bytes: concat(v.parts), offset: v.start });
+    if (v.capture) events.push({ type: "value", bytes: concatBytes(v.parts), offset: v.start });
     this.state = S.MemberEnd;
   }
-}
-
-function concat(parts: Uint8Array[]): Uint8Array {
-  if (parts.length === 1) return parts[0]!;
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
 }
 
 function jsonTypeOf(first: number): string {

@@ -6,6 +6,7 @@
  * differ from one pass to the next.
  */
 import { z } from "zod";
+import { concatBytes } from "../bytes.ts";
 import { ValidationError } from "../errors.ts";
 import { requiredMessage, zodIssues } from "../model/issues.ts";
 import { BUNDLE_KINDS, BundleScanner, BundleSyntaxError, type BundleKind } from "./bundle-scan.ts";
@@ -82,7 +83,7 @@ export function bundleBytes(read: () => AsyncIterable<Uint8Array>): BundleSource
         let bytes = chunk;
         if (!scanner) {
           // A UTF-8 byte order mark is not part of the JSON; offsets still count it.
-          pending = concat(pending, chunk);
+          pending = concatBytes([pending, chunk]);
           if (pending.length < BOM.length && BOM.slice(0, pending.length).every((b, i) => pending[i] === b)) continue;
           const bom = BOM.every((b, i) => pending[i] === b);
           scanner = new BundleScanner(kind, bom ? BOM.length : 0);
@@ -118,14 +119,6 @@ function parse(bytes: Uint8Array, offset: number, where: string): unknown {
   } catch (e) {
     throw new BundleSyntaxError(offset, `${where}: ${e instanceof Error ? e.message : String(e)}`);
   }
-}
-
-function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
-  if (a.length === 0) return b;
-  const out = new Uint8Array(a.length + b.length);
-  out.set(a);
-  out.set(b, a.length);
-  return out;
 }
 
 /** Two 32-bit FNV-1a hashes with different seeds, and the length: tells a changed file from the same bytes. */

@@ -4,6 +4,7 @@
  * bomb is decoded only as far as the cap, never whole; a declared Content-Length over the cap is refused before
  * any byte is read.
  */
+import { concatBytes } from "../bytes.ts";
 
 export const EMPTY = new Uint8Array(0);
 
@@ -38,21 +39,10 @@ export async function readBody(response: Response, maxBytes: number, truncate: b
       reader.cancel().catch(() => {});
       if (!truncate) throw new BodyTooLarge(maxBytes);
       chunks.push(value.subarray(0, maxBytes - total));
-      return { body: concat(chunks, maxBytes), truncated: true };
+      return { body: concatBytes(chunks), truncated: true };
     }
     chunks.push(value);
     total += value.byteLength;
   }
-  return { body: concat(chunks, total), truncated: false };
-}
-
-function concat(chunks: Uint8Array[], total: number): Uint8Array {
-  if (chunks.length === 1) return chunks[0] ?? EMPTY;
-  const out = new Uint8Array(total);
-  let offset = 0;
-  for (const chunk of chunks) {
-    out.set(chunk, offset);
-    offset += chunk.byteLength;
-  }
-  return out;
+  return { body: concatBytes(chunks), truncated: false };
 }

@@ -4,17 +4,15 @@
  * since it needs many items: a text search counts at most 10,000 matches.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { createClient } from "@libsql/client";
 import { join } from "node:path";
 import { connectDatabase } from "../../cli/database.ts";
 import { importBundle } from "../../src/bundle/import.ts";
 import { systemClock } from "../../src/ports.ts";
 import { ROOT } from "../support/cli.ts";
 import { startApi } from "../support/api.ts";
+import { FEW, fillManyAndFew, MANY, MANY_AND_FEW } from "../support/many-items.ts";
 import { tempDir } from "../support/temp.ts";
 
-const MANY = 100_000;
-const FEW = 2_000;
 /** Generous: the process's own noise (JIT, GC timing) stays well below it; holding 100 MB of items does not. */
 const BOUND = 80 * 1024 * 1024;
 
@@ -23,34 +21,9 @@ let url: string;
 beforeAll(async () => {
   url = `file:${join(tempDir(), "big.db")}`;
   const database = await connectDatabase(url);
-  await importBundle(
-    database,
-    {
-      classes: [{ name: "Row", attrs: [{ name: "base", attr_type: "B" }, { name: "text", attr_type: "S", id_field: true }, { name: "body", attr_type: "S" }] }],
-      scrapers: [{ name: "rows", class: "Row", page_types: [{ page_type: "MP" }], elems: [{ attr: "base", x_path: "//div" }, { attr: "text", x_path: "p/text()" }] }],
-      sources: [
-        { name: "many", url: "http://127.0.0.1:9/many/", scraper: "rows" },
-        { name: "few", url: "http://127.0.0.1:9/few/", scraper: "rows" },
-      ],
-    },
-    systemClock,
-  );
+  await importBundle(database, MANY_AND_FEW, systemClock);
   database.close();
-  const client = createClient({ url });
-  try {
-    // About 1 KB of data per item: 100 MB for the big source.
-    const fill = (source: number, count: number) => `
-      WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ${count})
-      INSERT INTO items (class_id, source_id, unique_key, url, data, created_at, updated_at)
-      SELECT 1, ${source}, '${source}-' || i, 'http://x/' || i,
-             json_object('text', 'row ' || i, 'body', replace(hex(zeroblob(500)), '00', 'ab')),
-             1700000000000 + i, 1700000000000 + i
-      FROM n`;
-    await client.execute(fill(1, MANY));
-    await client.execute(fill(2, FEW));
-  } finally {
-    client.close();
-  }
+  await fillManyAndFew(url);
 }, 120_000);
 
 /** Starts the server process, exports `query`, stops it; its peak RSS and the lines it sent. */

@@ -12,6 +12,7 @@ import type { Job } from "../../src/model/job.ts";
 import { startApi, type ApiServer } from "../support/api.ts";
 import { ROOT, runCli, runProcess } from "../support/cli.ts";
 import { heldPage } from "../support/held-page.ts";
+import { nextLinkBundle } from "../support/quotes-bundle.ts";
 import { html, startSite } from "../support/site.ts";
 import { tempDatabase, tempDir } from "../support/temp.ts";
 import { testTime } from "../support/time.ts";
@@ -37,24 +38,7 @@ function listPage(name: string, n: number, next?: string): string {
 }
 
 function bundle(name: string) {
-  return {
-    classes: [{ name: "Q", attrs: [{ name: "base", attr_type: "B" }, { name: "title", attr_type: "S", id_field: true }] }],
-    scrapers: [
-      {
-        name,
-        class: "Q",
-        status: "MANUAL",
-        pagination_type: "FOLLOW",
-        follow_pages_url_xpath: "//a[@class='next']/@href",
-        page_types: [{ page_type: "MP" }],
-        elems: [
-          { attr: "base", x_path: "//div[@class='q']" },
-          { attr: "title", x_path: "h2/text()" },
-        ],
-      },
-    ],
-    sources: [{ name, url: `${site.url}/${name}/1`, scraper: name }],
-  };
+  return nextLinkBundle({ name, url: `${site.url}/${name}/1` }, [{ name: "title", x_path: "h2/text()" }], { scraper: { name } });
 }
 
 /** GET `path` with `If-None-Match: etag` (when given): the status, the ETag and the body (null for a 304). */

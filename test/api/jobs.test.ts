@@ -7,11 +7,13 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { HEARTBEAT_MS } from "../../src/jobs/lifecycle.ts";
 import { sendJobWebhook } from "../../src/jobs/webhook.ts";
+import type { ScraperStatus } from "../../src/model/enums.ts";
 import type { Job } from "../../src/model/job.ts";
 import { systemClock } from "../../src/ports.ts";
 import { errorOf, startApi, type ApiServer } from "../support/api.ts";
 import { heldPage } from "../support/held-page.ts";
 import { startHook, validSignature, type Hook } from "../support/hook.ts";
+import { nextLinkBundle } from "../support/quotes-bundle.ts";
 import { html, startSite } from "../support/site.ts";
 import { testTime } from "../support/time.ts";
 
@@ -46,31 +48,18 @@ function listPage(name: string, n: number, next?: string): string {
   return html(`${items}${next ? `<a class="next" href="${next}">next</a>` : ""}`);
 }
 
-function bundle(name: string, url: string, status = "MANUAL", webhook: string | null = null) {
-  return {
-    classes: [{ name: "Q", attrs: [{ name: "base", attr_type: "B" }, { name: "title", attr_type: "S", id_field: true }, { name: "url", attr_type: "U" }] }],
-    scrapers: [
-      {
-        name,
-        class: "Q",
-        status,
-        pagination_type: "FOLLOW",
-        follow_pages_url_xpath: "//a[@class='next']/@href",
-        webhook_url: webhook,
-        page_types: [{ page_type: "MP" }],
-        elems: [
-          { attr: "base", x_path: "//div[@class='q']" },
-          { attr: "title", x_path: "h2/text()" },
-          { attr: "url", x_path: "a/@href" },
-        ],
-        checkers: [{ attr: "url", checker_type: "404" }],
-      },
+function bundle(name: string, url: string, status: ScraperStatus = "MANUAL", webhook: string | null = null) {
+  return nextLinkBundle(
+    { name, url },
+    [
+      { name: "title", x_path: "h2/text()" },
+      { name: "url", attr_type: "U", x_path: "a/@href" },
     ],
-    sources: [{ name, url, scraper: name }],
-  };
+    { scraper: { name, status, webhook_url: webhook, checkers: [{ attr: "url", checker_type: "404" }] } },
+  );
 }
 
-async function define(name: string, url: string, status = "MANUAL", webhook: string | null = null): Promise<void> {
+async function define(name: string, url: string, status: ScraperStatus = "MANUAL", webhook: string | null = null): Promise<void> {
   const response = await api.send("POST", "/api/import", bundle(name, url, status, webhook));
   expect(response.status).toBe(200);
 }

@@ -8,6 +8,7 @@ import { join } from "node:path";
 import { build } from "../../cli/build.ts";
 import { VERSION } from "../../src/version.ts";
 import { ROOT, runProcess } from "../support/cli.ts";
+import { nextLinkBundle } from "../support/quotes-bundle.ts";
 import { html, startSite } from "../support/site.ts";
 import { tempDir } from "../support/temp.ts";
 
@@ -58,26 +59,15 @@ describe("the compiled binary", () => {
     site.set("/page/2", html(`<a class="next" href="/page/3">next</a>${quotes(2, 2000)}`));
     site.set("/page/3", html(quotes(3, 5)));
     for (let a = 0; a < 3; a++) site.set(`/author/${a}`, html(`<p class="born">${1900 + a}</p>`));
-    const bundle = {
-      classes: [{ name: "Q", attrs: [{ name: "base", attr_type: "B" }, { name: "text", attr_type: "S", id_field: true }, { name: "author", attr_type: "U" }, { name: "born", attr_type: "S" }] }],
-      scrapers: [
-        {
-          name: "q",
-          class: "Q",
-          status: "MANUAL",
-          pagination_type: "FOLLOW",
-          follow_pages_url_xpath: "//a[@class='next']/@href",
-          page_types: [{ page_type: "MP" }, { page_type: "DP1", attr: "author" }],
-          elems: [
-            { attr: "base", x_path: "//div[@class='q'][count(//span[count(//span) > 0]) > 0]" },
-            { attr: "text", x_path: "h2/text()" },
-            { attr: "author", x_path: "a/@href" },
-            { attr: "born", x_path: "//p[@class='born']/text()", page_type: "DP1" },
-          ],
-        },
+    const bundle = nextLinkBundle(
+      { name: "quotes", url: `${site.url}/page/1` },
+      [
+        { name: "text", x_path: "h2/text()" },
+        { name: "author", attr_type: "U", x_path: "a/@href", opens: "DP1" },
+        { name: "born", x_path: "//p[@class='born']/text()", page_type: "DP1" },
       ],
-      sources: [{ name: "quotes", url: `${site.url}/page/1`, scraper: "q" }],
-    };
+      { base: "//div[@class='q'][count(//span[count(//span) > 0]) > 0]" },
+    );
     const cwd = tempDir("dscraper-bin-crawl-");
     writeFileSync(join(cwd, "quotes.json"), JSON.stringify(bundle));
     const r = await runProcess([binary, "crawl", "quotes", "--bundle", "quotes.json", "--delay-ms", "0", "--ignore-robots", "--per-host", "4", "--extract-threads", "2", "--page-timeout-ms", "3000"], { cwd });

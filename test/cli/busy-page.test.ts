@@ -7,13 +7,13 @@
  * behind the page (as before reading moved to threads), the test's own timeout is what fails.
  */
 import { afterAll, describe, expect, test } from "bun:test";
-import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { connectDatabase } from "../../cli/database.ts";
 import { expireDeadJobs, LEASE_MS } from "../../src/jobs/lifecycle.ts";
 import { ROOT, runCli } from "../support/cli.ts";
+import { importedProject, projectDatabaseUrl } from "../support/project.ts";
+import { nextLinkBundle } from "../support/quotes-bundle.ts";
 import { html, startSite, type Site } from "../support/site.ts";
-import { tempDir } from "../support/temp.ts";
 import { until } from "../support/time.ts";
 
 /** Every q div counts, for every span, all the spans: n³ node visits (2,000: about 20 minutes on one core). */
@@ -36,36 +36,11 @@ afterAll(async () => {
   await site.close();
 });
 
-function bundle(name: string, url: string) {
-  return {
-    classes: [{ name: "Q", attrs: [{ name: "base", attr_type: "B" }, { name: "text", attr_type: "S", id_field: true }] }],
-    scrapers: [
-      {
-        name: "q",
-        class: "Q",
-        status: "MANUAL",
-        pagination_type: "FOLLOW",
-        follow_pages_url_xpath: "//a[@class='next']/@href",
-        page_types: [{ page_type: "MP" }],
-        elems: [
-          { attr: "base", x_path: BASE_XPATH },
-          { attr: "text", x_path: "span/text()" },
-        ],
-      },
-    ],
-    sources: [{ name, url, scraper: "q" }],
-  };
-}
-
 const FAST = ["--delay-ms", "0", "--ignore-robots", "--per-host", "4"];
 
-/** A folder with the bundle imported into its ./data/dscraper.db. */
-async function setup(name: string, url: string): Promise<string> {
-  const cwd = tempDir();
-  writeFileSync(join(cwd, "bundle.json"), JSON.stringify(bundle(name, url)));
-  const imported = await runCli(["import", "bundle.json"], { cwd });
-  expect(imported.code).toBe(0);
-  return cwd;
+/** A project whose source `name` reads quotes (`div.q` blocks, text in their span) from `url` on. */
+function setup(name: string, url: string): Promise<string> {
+  return importedProject(nextLinkBundle({ name, url }, [{ name: "text", x_path: "span/text()" }], { base: BASE_XPATH }));
 }
 
 /** `dscraper crawl` started in the background (a real process, without the user's DSCRAPER_* settings). */
@@ -80,7 +55,7 @@ function startCrawl(cwd: string, args: string[], env: Record<string, string> = {
 }
 
 async function withDatabase<T>(cwd: string, use: (database: Awaited<ReturnType<typeof connectDatabase>>) => Promise<T>): Promise<T> {
-  const database = await connectDatabase(`file:${join(cwd, "data/dscraper.db")}`);
+  const database = await connectDatabase(projectDatabaseUrl(cwd));
   try {
     return await use(database);
   } finally {

@@ -5,12 +5,12 @@
  */
 import { afterAll, describe, expect, test } from "bun:test";
 import { createClient } from "@libsql/client";
-import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { LEASE_MS } from "../../src/jobs/lifecycle.ts";
 import { ROOT, runCli } from "../support/cli.ts";
+import { importedProject, projectDatabaseUrl } from "../support/project.ts";
+import { nextLinkBundle } from "../support/quotes-bundle.ts";
 import { html, startSite } from "../support/site.ts";
-import { tempDir } from "../support/temp.ts";
 import { until } from "../support/time.ts";
 
 const PAGES = 5;
@@ -35,33 +35,14 @@ afterAll(async () => {
   await site.close();
 });
 
-const bundle = {
-  classes: [{ name: "Q", attrs: [{ name: "base", attr_type: "B" }, { name: "text", attr_type: "S", id_field: true }] }],
-  scrapers: [
-    {
-      name: "q",
-      class: "Q",
-      status: "MANUAL",
-      pagination_type: "FOLLOW",
-      follow_pages_url_xpath: "//a[@class='next']/@href",
-      page_types: [{ page_type: "MP" }],
-      elems: [
-        { attr: "base", x_path: "//div[@class='q']" },
-        { attr: "text", x_path: "span[@class='t']/text()" },
-      ],
-    },
-  ],
-  sources: [{ name: "quotes", url: `${site.url}/p/1`, scraper: "q" }],
-};
+const bundle = nextLinkBundle({ name: "quotes", url: `${site.url}/p/1` }, [{ name: "text", x_path: "span[@class='t']/text()" }]);
 
 const FAST = ["--delay-ms", "0", "--ignore-robots"];
 
 describe("a crawl killed with SIGKILL", () => {
   test("keeps every item it had read, holds its source for its lease, and the next crawl completes it once", async () => {
-    const cwd = tempDir();
-    writeFileSync(join(cwd, "bundle.json"), JSON.stringify(bundle));
-    expect((await runCli(["import", "bundle.json"], { cwd })).code).toBe(0);
-    const db = createClient({ url: `file:${join(cwd, "data/dscraper.db")}` });
+    const cwd = await importedProject(bundle);
+    const db = createClient({ url: projectDatabaseUrl(cwd) });
     const scalar = async (sql: string) => (await db.execute(sql)).rows[0]![0];
     try {
       const proc = Bun.spawn([process.execPath, join(ROOT, "cli/main.ts"), "crawl", "quotes", ...FAST], { cwd, stdout: "pipe", stderr: "pipe" });

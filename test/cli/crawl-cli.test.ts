@@ -1,9 +1,9 @@
 /** `dscraper crawl` as a user runs it: real processes, a real site, a real database file. */
 import { afterAll, describe, expect, test } from "bun:test";
-import { createClient } from "@libsql/client";
 import { readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { ROOT, runCli } from "../support/cli.ts";
+import { projectRows } from "../support/project.ts";
 import { html, startSite } from "../support/site.ts";
 import { tempDir } from "../support/temp.ts";
 
@@ -58,15 +58,6 @@ function setup(b: object = bundle()): { cwd: string; file: string } {
   return { cwd, file };
 }
 
-async function rows(cwd: string, sql: string) {
-  const client = createClient({ url: `file:${join(cwd, "data/dscraper.db")}` });
-  try {
-    return (await client.execute(sql)).rows;
-  } finally {
-    client.close();
-  }
-}
-
 describe("dscraper crawl", () => {
   test("crawls SOURCE by name or id, stores the items and prints a summary; exit 0", async () => {
     const { cwd, file } = setup();
@@ -76,7 +67,7 @@ describe("dscraper crawl", () => {
     expect(r.stdout).toContain("job 1 succeeded");
     expect(r.stdout).toContain("pages: 1 main, 0 follow, 2 detail, 0 not modified, 0 failed");
     expect(r.stdout).toContain("items: 2 read, 2 saved, 0 updated, 0 unchanged, 0 dropped");
-    expect((await rows(cwd, "SELECT data FROM items ORDER BY id")).map((x) => JSON.parse(String(x.data)).born).sort()).toEqual(["1900", "1950"]);
+    expect((await projectRows(cwd, "SELECT data FROM items ORDER BY id")).map((x) => JSON.parse(String(x.data)).born).sort()).toEqual(["1900", "1950"]);
     const byId = await runCli(["crawl", "1", ...FAST, "--no-cache"], { cwd });
     expect(byId.code).toBe(0);
     expect(byId.stdout).toContain("0 saved, 0 updated, 2 unchanged");
@@ -181,9 +172,9 @@ describe("dscraper crawl", () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toContain("2 new (not saved: dry run)");
     expect(readFileSync(join(cwd, "x.jsonl"), "utf8").trim().split("\n")).toHaveLength(2);
-    const counts = await rows(cwd, "SELECT (SELECT count(*) FROM classes) c, (SELECT count(*) FROM items) i, (SELECT count(*) FROM scheduler_runtimes) r, (SELECT count(*) FROM jobs) j");
+    const counts = await projectRows(cwd, "SELECT (SELECT count(*) FROM classes) c, (SELECT count(*) FROM items) i, (SELECT count(*) FROM scheduler_runtimes) r, (SELECT count(*) FROM jobs) j");
     expect({ ...counts[0] }).toMatchObject({ c: 0, i: 0, r: 0, j: 1 });
-    expect({ ...(await rows(cwd, "SELECT source_id, dry_run, status FROM jobs"))[0] }).toMatchObject({ source_id: null, dry_run: 1, status: "succeeded" });
+    expect({ ...(await projectRows(cwd, "SELECT source_id, dry_run, status FROM jobs"))[0] }).toMatchObject({ source_id: null, dry_run: 1, status: "succeeded" });
   });
 
   test("a PAUSED scraper is refused: exit 1, one line", async () => {
@@ -248,6 +239,6 @@ describe("dscraper crawl", () => {
     expect(await new Response(proc.stderr).text()).toContain("--out items.csv: not written (the run was cancelled)");
     expect(readFileSync(join(cwd, "items.csv"), "utf8")).toBe("kept\r\n");
     expect(readdirSync(cwd).filter((f) => f.endsWith(".tmp"))).toEqual([]);
-    expect({ ...(await rows(cwd, "SELECT status, finished_at IS NOT NULL AS done FROM jobs"))[0] }).toEqual({ status: "cancelled", done: 1 });
+    expect({ ...(await projectRows(cwd, "SELECT status, finished_at IS NOT NULL AS done FROM jobs"))[0] }).toEqual({ status: "cancelled", done: 1 });
   });
 });

@@ -3,12 +3,11 @@
  * processes, a real site whose detail pages hang or fail until the test says otherwise, a real database file.
  */
 import { afterAll, describe, expect, test } from "bun:test";
-import { createClient } from "@libsql/client";
-import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { ROOT, runCli } from "../support/cli.ts";
+import { importedProject, projectRows } from "../support/project.ts";
+import { listPageBundle } from "../support/quotes-bundle.ts";
 import { html, startSite } from "../support/site.ts";
-import { tempDir } from "../support/temp.ts";
 
 const site = startSite({});
 /** Detail pages held until the test releases them. */
@@ -22,57 +21,20 @@ afterAll(async () => {
 
 /** Quotes on `list`, each linking to its author's page; the author page gives `born` (optional) and `bio` (a T). */
 function bundle(list: string) {
-  return {
-    classes: [
-      {
-        name: "Q",
-        attrs: [
-          { name: "base", attr_type: "B" },
-          { name: "text", attr_type: "S", id_field: true },
-          { name: "author", attr_type: "U" },
-          { name: "born", attr_type: "S" },
-          { name: "bio", attr_type: "T" },
-        ],
-      },
-    ],
-    scrapers: [
-      {
-        name: "q",
-        class: "Q",
-        status: "MANUAL",
-        page_types: [{ page_type: "MP" }, { page_type: "DP1", attr: "author" }],
-        elems: [
-          { attr: "base", x_path: "//div[@class='q']" },
-          { attr: "text", x_path: "span/text()" },
-          { attr: "author", x_path: "a/@href", mandatory: false },
-          { attr: "born", x_path: "//b[@class='born']/text()", page_type: "DP1", mandatory: false },
-          { attr: "bio", x_path: "//p[@class='bio']/text()", page_type: "DP1", mandatory: false },
-        ],
-      },
-    ],
-    sources: [{ name: "quotes", url: `${site.url}${list}`, scraper: "q" }],
-  };
+  return listPageBundle({ name: "quotes", url: `${site.url}${list}` }, [
+    { name: "text", x_path: "span/text()" },
+    { name: "author", attr_type: "U", x_path: "a/@href", mandatory: false, opens: "DP1" },
+    { name: "born", x_path: "//b[@class='born']/text()", page_type: "DP1", mandatory: false },
+    { name: "bio", attr_type: "T", x_path: "//p[@class='bio']/text()", page_type: "DP1", mandatory: false },
+  ]);
 }
 
 const author = (born: string, bio: string) => html(`<b class="born">${born}</b><p class="bio">${bio}</p>`);
 const FAST = ["--delay-ms", "0", "--ignore-robots", "--per-host", "4", "--no-cache"];
 
-async function setup(list: string): Promise<string> {
-  const cwd = tempDir();
-  writeFileSync(join(cwd, "bundle.json"), JSON.stringify(bundle(list)));
-  const imported = await runCli(["import", "bundle.json"], { cwd });
-  expect(imported.code).toBe(0);
-  return cwd;
-}
-
 async function stored(cwd: string): Promise<Record<string, unknown>[]> {
-  const client = createClient({ url: `file:${join(cwd, "data/dscraper.db")}` });
-  try {
-    const rows = (await client.execute("SELECT data FROM items ORDER BY json_extract(data, '$.text')")).rows;
-    return rows.map((r) => JSON.parse(String(r.data)) as Record<string, unknown>);
-  } finally {
-    client.close();
-  }
+  const rows = await projectRows(cwd, "SELECT data FROM items ORDER BY json_extract(data, '$.text')");
+  return rows.map((r) => JSON.parse(String(r.data)) as Record<string, unknown>);
 }
 
 describe("Ctrl-C while detail pages load", () => {
@@ -88,7 +50,7 @@ describe("Ctrl-C while detail pages load", () => {
         return new Response(author("1950", `${name}'s life`), { headers: { "content-type": "text/html" } });
       });
     }
-    const cwd = await setup("/hang/list");
+    const cwd = await importedProject(bundle("/hang/list"));
     const proc = Bun.spawn([process.execPath, join(ROOT, "cli/main.ts"), "crawl", "quotes", ...FAST], { cwd, stdout: "pipe", stderr: "pipe" });
     while (site.count("/hang/a/Bob") + site.count("/hang/a/Cy") < 2) await Bun.sleep(10);
     proc.kill("SIGINT");
@@ -117,7 +79,7 @@ describe("values missing from a stored item", () => {
     site.set("/fail/list", html(`<div class="q"><span>Dee says</span><a href="/fail/a/Dee">by</a></div><div class="q"><span>Eve says</span><a href="/fail/a/Eve">by</a></div>`));
     site.set("/fail/a/Dee", { status: 500, body: "down" });
     site.set("/fail/a/Eve", author("1970", ""));
-    const cwd = await setup("/fail/list");
+    const cwd = await importedProject(bundle("/fail/list"));
     const first = await runCli(["crawl", "quotes", ...FAST], { cwd });
     expect(first.code).toBe(0);
     expect(first.stdout).toContain("items: 2 read, 2 saved, 0 updated, 0 unchanged, 0 dropped");

@@ -15,8 +15,9 @@ import type { FollowLink } from "../../src/extract/extractor.ts";
 import { Fetcher } from "../../src/fetch/fetcher.ts";
 import { bundleSchema } from "../../src/model/bundle.ts";
 import { runOptionsSchema } from "../../src/model/run-options.ts";
-import { ROOT, runProcess } from "../support/cli.ts";
+import { ROOT } from "../support/cli.ts";
 import { TEST_FETCH } from "../support/crawl.ts";
+import { runPoolScript } from "../support/idle-pool.ts";
 import { html, startSite } from "../support/site.ts";
 import { tempDir } from "../support/temp.ts";
 
@@ -235,24 +236,14 @@ describe("ExtractWorkers", () => {
 
   test("an idle pool does not keep the process alive, a busy one does", async () => {
     const dir = tempDir();
-    const script = join(dir, "idle-pool.ts");
-    writeFileSync(
-      script,
-      `import { ExtractWorkers } from ${JSON.stringify(join(ROOT, "cli/extract-workers.ts"))};
-       const definitions = ${JSON.stringify(definitions)};
-       const pool = new ExtractWorkers({ size: 1 });
-       const reader = pool.forRun(definitions, new AbortController().signal);
-       // Not awaited: the page must keep the process alive until it is read.
-       reader.read({ pageType: "DP1", url: "http://x.test/", contentType: "text/html", body: new TextEncoder().encode('<p class="born">1900</p>'), followLinks: false }).then((out) => {
-         console.log("read", out.values.born);
-         // Keeps nothing alive itself; it fires only if something else (the idle pool) does.
-         setTimeout(() => {
-           console.log("kept alive by an idle pool");
-           process.exit(9);
-         }, 10_000).unref();
-       });`,
-    );
-    const r = await runProcess([process.execPath, script], { cwd: dir });
+    const r = await runPoolScript(dir, {
+      prelude: `import { ExtractWorkers } from ${JSON.stringify(join(ROOT, "cli/extract-workers.ts"))};
+        const definitions = ${JSON.stringify(definitions)};
+        const pool = new ExtractWorkers({ size: 1 });
+        const reader = pool.forRun(definitions, new AbortController().signal);`,
+      job: `reader.read({ pageType: "DP1", url: "http://x.test/", contentType: "text/html", body: new TextEncoder().encode('<p class="born">1900</p>'), followLinks: false })`,
+      report: `console.log("read", out.values.born);`,
+    });
     expect(r.stderr).toBe("");
     expect(r).toMatchObject({ code: 0, stdout: "read 1900\n" });
   });

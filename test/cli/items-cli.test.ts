@@ -5,6 +5,7 @@ import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { itemSchema } from "../../src/model/item.ts";
 import { runCli } from "../support/cli.ts";
+import { importedProject, projectDatabaseUrl } from "../support/project.ts";
 import { tempDir } from "../support/temp.ts";
 
 const BUNDLE = {
@@ -37,10 +38,8 @@ const T1 = Date.parse("2024-01-02T03:04:05.000Z");
 const T2 = Date.parse("2024-01-03T00:00:00.000Z");
 
 async function setup(): Promise<string> {
-  const cwd = tempDir();
-  writeFileSync(join(cwd, "b.json"), JSON.stringify(BUNDLE));
-  expect((await runCli(["import", "b.json"], { cwd })).code).toBe(0);
-  const client = createClient({ url: `file:${join(cwd, "data/dscraper.db")}` });
+  const cwd = await importedProject(BUNDLE);
+  const client = createClient({ url: projectDatabaseUrl(cwd) });
   try {
     const item = (id: number, cls: number, source: number, url: string | null, data: object, created: number, updated: number) => ({
       sql: "INSERT INTO items (id, class_id, source_id, unique_key, url, data, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",

@@ -3,10 +3,8 @@
  * real site, a real database file and a real webhook receiving the alerts.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { createClient } from "@libsql/client";
-import { writeFileSync } from "node:fs";
-import { join } from "node:path";
 import { runCli } from "../support/cli.ts";
+import { importedProject, projectRows } from "../support/project.ts";
 import { html, startSite, type Hit } from "../support/site.ts";
 import { tempDir } from "../support/temp.ts";
 
@@ -87,19 +85,11 @@ function bundle() {
 let cwd: string;
 
 beforeAll(async () => {
-  cwd = tempDir();
-  writeFileSync(join(cwd, "bundle.json"), JSON.stringify(bundle()));
-  const r = await runCli(["import", "bundle.json"], { cwd });
-  expect(r.code).toBe(0);
+  cwd = await importedProject(bundle());
 });
 
 async function sql(statement: string, args: (number | string | null)[] = []): Promise<void> {
-  const client = createClient({ url: `file:${join(cwd, "data/dscraper.db")}` });
-  try {
-    await client.execute({ sql: statement, args });
-  } finally {
-    client.close();
-  }
+  await projectRows(cwd, { sql: statement, args });
 }
 
 /** The webhook posts received during `run`. */

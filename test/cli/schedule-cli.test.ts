@@ -1,9 +1,9 @@
 /** The scheduling and checking commands as a user runs them: tick, serve, check, sources, demo. */
 import { afterAll, describe, expect, test } from "bun:test";
-import { createClient } from "@libsql/client";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { ROOT, runCli } from "../support/cli.ts";
+import { projectRows } from "../support/project.ts";
 import { html, startSite } from "../support/site.ts";
 import { startServe } from "../support/serve.ts";
 import { tempDir } from "../support/temp.ts";
@@ -47,15 +47,6 @@ function project(status = "ACTIVE") {
   return cwd;
 }
 
-async function sql(cwd: string, query: string): Promise<Record<string, unknown>[]> {
-  const client = createClient({ url: `file:${join(cwd, "data/dscraper.db")}` });
-  try {
-    return (await client.execute(query)).rows.map((r) => ({ ...r }) as Record<string, unknown>);
-  } finally {
-    client.close();
-  }
-}
-
 describe("dscraper tick", () => {
   test("runs the due sources of ACTIVE scrapers (not inactive sources) and moves their runtimes", async () => {
     const cwd = project();
@@ -65,7 +56,7 @@ describe("dscraper tick", () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toContain("tick: 1 crawl and 0 checks run");
     expect(r.stdout).toMatch(/job 1 crawl of source 1: succeeded/);
-    const [runtime] = await sql(cwd, "SELECT next_action_time - (SELECT finished_at FROM jobs WHERE id = 1) AS ahead, next_action_factor, num_zero_actions FROM scheduler_runtimes WHERE source_id = 1");
+    const [runtime] = await projectRows(cwd, "SELECT next_action_time - (SELECT finished_at FROM jobs WHERE id = 1) AS ahead, next_action_factor, num_zero_actions FROM scheduler_runtimes WHERE source_id = 1");
     expect(runtime).toMatchObject({ next_action_factor: 7.692, num_zero_actions: 0 });
     // 115 minutes after the run (first success: 15 × 10 / 1.3), give or take the run's own duration
     expect(Math.abs(Number(runtime!.ahead) - 115 * 60_000)).toBeLessThan(5_000);
@@ -83,11 +74,11 @@ describe("dscraper tick", () => {
   test("a failed run (site down) still moves the runtime: no runtime stays in the past", async () => {
     const cwd = project();
     await runCli(["import", "b.json"], { cwd });
-    await sql(cwd, "UPDATE sources SET url = 'http://127.0.0.1:1/nothing-listens' WHERE id = 1");
+    await projectRows(cwd, "UPDATE sources SET url = 'http://127.0.0.1:1/nothing-listens' WHERE id = 1");
     const r = await runCli(["tick", "--json", ...FAST, "--timeout-ms", "1000"], { cwd });
     const [job] = JSON.parse(r.stdout).jobs;
     expect(job).toMatchObject({ status: "failed", error: "no main page could be fetched" });
-    const [runtime] = await sql(cwd, "SELECT next_action_time > (SELECT finished_at FROM jobs WHERE id = 1) AS future, num_zero_actions FROM scheduler_runtimes WHERE source_id = 1");
+    const [runtime] = await projectRows(cwd, "SELECT next_action_time > (SELECT finished_at FROM jobs WHERE id = 1) AS future, num_zero_actions FROM scheduler_runtimes WHERE source_id = 1");
     expect(runtime).toEqual({ future: 1, num_zero_actions: 1 });
   });
 });
@@ -96,12 +87,12 @@ describe("dscraper crawl and the schedule", () => {
   test("a crawl by hand moves the source's runtime only with --update-schedule", async () => {
     const cwd = project();
     await runCli(["import", "b.json"], { cwd });
-    const due = (await sql(cwd, "SELECT next_action_time, next_action_factor FROM scheduler_runtimes WHERE source_id = 1"))[0];
+    const due = (await projectRows(cwd, "SELECT next_action_time, next_action_factor FROM scheduler_runtimes WHERE source_id = 1"))[0];
     expect((await runCli(["crawl", "list", ...FAST], { cwd })).code).toBe(0);
-    expect((await sql(cwd, "SELECT next_action_time, next_action_factor FROM scheduler_runtimes WHERE source_id = 1"))[0]).toEqual(due!);
+    expect((await projectRows(cwd, "SELECT next_action_time, next_action_factor FROM scheduler_runtimes WHERE source_id = 1"))[0]).toEqual(due!);
     expect((await runCli(["crawl", "list", "--update-schedule", "--no-cache", ...FAST], { cwd })).code).toBe(0);
     // nothing new this time: a run without success (zeros 1, factor INITIAL, 150 minutes)
-    expect((await sql(cwd, "SELECT next_action_factor, num_zero_actions FROM scheduler_runtimes WHERE source_id = 1"))[0]).toEqual({ next_action_factor: 10, num_zero_actions: 1 });
+    expect((await projectRows(cwd, "SELECT next_action_factor, num_zero_actions FROM scheduler_runtimes WHERE source_id = 1"))[0]).toEqual({ next_action_factor: 10, num_zero_actions: 1 });
   });
 });
 
@@ -110,27 +101,27 @@ describe("dscraper check", () => {
     const cwd = project();
     await runCli(["import", "b.json"], { cwd });
     await runCli(["crawl", "list", ...FAST], { cwd });
-    const ids = (await sql(cwd, "SELECT id, url FROM items ORDER BY id")).map((r) => ({ id: Number(r.id), url: String(r.url) }));
+    const ids = (await projectRows(cwd, "SELECT id, url FROM items ORDER BY id")).map((r) => ({ id: Number(r.id), url: String(r.url) }));
     const one = ids.find((i) => i.url.endsWith("/p/1"))!.id;
     site.set("/p/1", undefined);
-    const before = (await sql(cwd, `SELECT next_action_time FROM scheduler_runtimes WHERE item_id = ${one}`))[0];
+    const before = (await projectRows(cwd, `SELECT next_action_time FROM scheduler_runtimes WHERE item_id = ${one}`))[0];
 
     const dry = await runCli(["check", String(one), "--dry-run", ...FAST], { cwd });
     expect(dry.code).toBe(0);
     expect(dry.stdout).toContain(`url ${site.url}/p/1: not_found (HTTP 404)`);
-    expect((await sql(cwd, `SELECT num_404 FROM scheduler_runtimes WHERE item_id = ${one}`))[0]).toEqual({ num_404: 0 });
+    expect((await projectRows(cwd, `SELECT num_404 FROM scheduler_runtimes WHERE item_id = ${one}`))[0]).toEqual({ num_404: 0 });
 
     const first = await runCli(["check", String(one), ...FAST], { cwd });
     expect(first.stdout).toContain(`item ${one}: kept (404 answers in a row: 1)`);
-    expect((await sql(cwd, `SELECT num_404, next_action_time FROM scheduler_runtimes WHERE item_id = ${one}`))[0]).toEqual({ num_404: 1, next_action_time: before!.next_action_time });
+    expect((await projectRows(cwd, `SELECT num_404, next_action_time FROM scheduler_runtimes WHERE item_id = ${one}`))[0]).toEqual({ num_404: 1, next_action_time: before!.next_action_time });
 
     const wouldDelete = await runCli(["check", String(one), "--dry-run", "--json", ...FAST], { cwd });
     expect(JSON.parse(wouldDelete.stdout).stats.action).toBe("would delete");
 
     const second = await runCli(["check", String(one), "--update-schedule", ...FAST], { cwd });
     expect(second.stdout).toContain(`item ${one}: deleted`);
-    expect(await sql(cwd, `SELECT id FROM items WHERE id = ${one}`)).toEqual([]);
-    expect(await sql(cwd, `SELECT id FROM scheduler_runtimes WHERE item_id = ${one}`)).toEqual([]);
+    expect(await projectRows(cwd, `SELECT id FROM items WHERE id = ${one}`)).toEqual([]);
+    expect(await projectRows(cwd, `SELECT id FROM scheduler_runtimes WHERE item_id = ${one}`)).toEqual([]);
     site.set("/p/1", html(`<p>one</p>`));
   });
 
@@ -138,11 +129,11 @@ describe("dscraper check", () => {
     const cwd = project();
     await runCli(["import", "b.json"], { cwd });
     await runCli(["crawl", "list", ...FAST], { cwd });
-    const [row] = await sql(cwd, "SELECT id FROM items WHERE url LIKE '%/p/2'");
-    await sql(cwd, `UPDATE scheduler_runtimes SET num_404 = 1 WHERE item_id = ${row!.id}`);
+    const [row] = await projectRows(cwd, "SELECT id FROM items WHERE url LIKE '%/p/2'");
+    await projectRows(cwd, `UPDATE scheduler_runtimes SET num_404 = 1 WHERE item_id = ${row!.id}`);
     const r = await runCli(["check", String(row!.id), ...FAST], { cwd });
     expect(r.stdout).toContain(`item ${row!.id}: kept`);
-    expect((await sql(cwd, `SELECT num_404 FROM scheduler_runtimes WHERE item_id = ${row!.id}`))[0]).toEqual({ num_404: 0 });
+    expect((await projectRows(cwd, `SELECT num_404 FROM scheduler_runtimes WHERE item_id = ${row!.id}`))[0]).toEqual({ num_404: 0 });
     const missing = await runCli(["check", "999", ...FAST], { cwd });
     expect(missing).toMatchObject({ code: 2, stderr: "dscraper: no item with id 999\n" });
   });
@@ -173,7 +164,7 @@ describe("dscraper serve", () => {
     let seen = 0;
     for (let i = 0; i < 200 && seen === 0; i++) {
       await Bun.sleep(50);
-      seen = Number((await sql(cwd, "SELECT count(*) AS n FROM jobs WHERE status = 'succeeded'"))[0]!.n);
+      seen = Number((await projectRows(cwd, "SELECT count(*) AS n FROM jobs WHERE status = 'succeeded'"))[0]!.n);
     }
     expect(seen).toBe(1);
     proc.kill("SIGTERM");

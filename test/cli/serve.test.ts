@@ -4,16 +4,14 @@
  * process killed in the middle of a crawl and started again, a clean stop, the host/token rule, the webhook.
  */
 import { afterAll, describe, expect, test } from "bun:test";
-import { createClient } from "@libsql/client";
-import { writeFileSync } from "node:fs";
-import { join } from "node:path";
 import type { Job } from "../../src/model/job.ts";
 import { runCli } from "../support/cli.ts";
 import { heldPage, type HeldPage } from "../support/held-page.ts";
 import { startHook, validSignature } from "../support/hook.ts";
+import { importedProject, projectRows } from "../support/project.ts";
+import { nextLinkBundle } from "../support/quotes-bundle.ts";
 import { startServe, type Served } from "../support/serve.ts";
 import { html, startSite } from "../support/site.ts";
-import { tempDir } from "../support/temp.ts";
 
 const site = startSite({});
 afterAll(() => site.close());
@@ -26,43 +24,15 @@ function listPage(name: string, n: number, next?: string): string {
 }
 
 /** A project folder whose source `name` reads /name/1 and /name/2 (held when `held` is given). */
-async function project(name: string, held?: HeldPage): Promise<string> {
+function project(name: string, held?: HeldPage): Promise<string> {
   site.set(`/${name}/1`, listPage(name, 1, `/${name}/2`));
   site.set(`/${name}/2`, held ? held.page : listPage(name, 2));
-  const cwd = tempDir();
-  writeFileSync(
-    join(cwd, "b.json"),
-    JSON.stringify({
-      classes: [{ name: "Q", attrs: [{ name: "base", attr_type: "B" }, { name: "title", attr_type: "S", id_field: true }, { name: "url", attr_type: "U" }] }],
-      scrapers: [
-        {
-          name: "q",
-          class: "Q",
-          status: "MANUAL",
-          pagination_type: "FOLLOW",
-          follow_pages_url_xpath: "//a[@class='next']/@href",
-          page_types: [{ page_type: "MP" }],
-          elems: [
-            { attr: "base", x_path: "//div[@class='q']" },
-            { attr: "title", x_path: "h2/text()" },
-            { attr: "url", x_path: "a/@href" },
-          ],
-        },
-      ],
-      sources: [{ name, url: `${site.url}/${name}/1`, scraper: "q" }],
-    }),
+  return importedProject(
+    nextLinkBundle({ name, url: `${site.url}/${name}/1` }, [
+      { name: "title", x_path: "h2/text()" },
+      { name: "url", attr_type: "U", x_path: "a/@href" },
+    ]),
   );
-  expect((await runCli(["import", "b.json"], { cwd })).code).toBe(0);
-  return cwd;
-}
-
-async function sql(cwd: string, query: string): Promise<Record<string, unknown>[]> {
-  const client = createClient({ url: `file:${join(cwd, "data/dscraper.db")}` });
-  try {
-    return (await client.execute(query)).rows.map((r) => ({ ...r }) as Record<string, unknown>);
-  } finally {
-    client.close();
-  }
 }
 
 async function crawl(served: Served, source: string, headers: Record<string, string> = {}): Promise<Job> {
@@ -102,7 +72,7 @@ describe("dscraper serve", () => {
       const queued = await crawl(served, "plain");
       const job = await ended(served, queued.id);
       expect(job).toMatchObject({ status: "succeeded", source: "plain", stats: { items_read: 4, items: { saved: 4 } } });
-      expect(await sql(cwd, "SELECT count(*) AS n, count(DISTINCT unique_key) AS k FROM items")).toEqual([{ n: 4, k: 4 }]);
+      expect(await projectRows(cwd, "SELECT count(*) AS n, count(DISTINCT unique_key) AS k FROM items")).toEqual([{ n: 4, k: 4 }]);
       const stored = await items(served, "plain");
       expect(stored.titles).toEqual(["plain 2.2", "plain 2.1", "plain 1.2", "plain 1.1"]);
 
@@ -169,7 +139,7 @@ describe("dscraper serve", () => {
     await until(() => held.waiting === 1);
     first.proc.kill("SIGKILL");
     await first.proc.exited;
-    expect(await sql(cwd, `SELECT status FROM jobs WHERE id = ${queued.id}`)).toEqual([{ status: "running" }]);
+    expect(await projectRows(cwd, `SELECT status FROM jobs WHERE id = ${queued.id}`)).toEqual([{ status: "running" }]);
     held.release();
 
     const second = await startServe(cwd, FAST);
@@ -180,7 +150,7 @@ describe("dscraper serve", () => {
       expect(dead.error).toBe(`interrupted: its process (pid ${first.proc.pid}) ended before the job ended`);
       const next = await ended(second, (await crawl(second, "killed")).id);
       expect(next).toMatchObject({ status: "succeeded", stats: { items_read: 4 } });
-      expect(await sql(cwd, "SELECT count(*) AS n, count(DISTINCT unique_key) AS k FROM items")).toEqual([{ n: 4, k: 4 }]);
+      expect(await projectRows(cwd, "SELECT count(*) AS n, count(DISTINCT unique_key) AS k FROM items")).toEqual([{ n: 4, k: 4 }]);
     } finally {
       expect(await second.stop()).toBe(0);
     }
@@ -195,13 +165,13 @@ describe("dscraper serve", () => {
     expect(await first.stop("SIGTERM")).toBe(0);
     expect(first.text.some((t) => / INFO {4}POST \/api\/sources\/stopped\/crawl 202 \d+ ms /.test(t))).toBe(true);
     expect(first.text.at(-1)).toMatch(/ INFO {4}stopped$/);
-    expect(await sql(cwd, `SELECT status, error FROM jobs WHERE id = ${queued.id}`)).toEqual([{ status: "cancelled", error: "cancelled (interrupted)" }]);
+    expect(await projectRows(cwd, `SELECT status, error FROM jobs WHERE id = ${queued.id}`)).toEqual([{ status: "cancelled", error: "cancelled (interrupted)" }]);
     expect(held.aborted).toBe(1);
     held.release();
 
     // A job queued while nothing ran it (as a process that stopped leaves it) waits in the database.
-    await sql(cwd, `INSERT INTO jobs (kind, status, source_id, params, stats, created_at, heartbeat_at) VALUES ('crawl', 'queued', 1, '{"dry_run":false}', '{}', 0, 0)`);
-    const [{ id }] = (await sql(cwd, "SELECT max(id) AS id FROM jobs")) as [{ id: number }];
+    await projectRows(cwd, `INSERT INTO jobs (kind, status, source_id, params, stats, created_at, heartbeat_at) VALUES ('crawl', 'queued', 1, '{"dry_run":false}', '{}', 0, 0)`);
+    const [{ id }] = (await projectRows(cwd, "SELECT max(id) AS id FROM jobs")) as [{ id: number }];
     const second = await startServe(cwd, FAST);
     try {
       await second.line((l) => l.msg === `1 queued job(s) taken up again: ${id}`);

@@ -9,6 +9,7 @@ import { Fetcher } from "../../src/fetch/fetcher.ts";
 import { bundleSchema } from "../../src/model/bundle.ts";
 import { runOptionsSchema } from "../../src/model/run-options.ts";
 import { TEST_FETCH } from "../support/crawl.ts";
+import { nextLinkBundle } from "../support/quotes-bundle.ts";
 import { html, startSite } from "../support/site.ts";
 
 // Three list pages chained by next links; ten quotes each by four authors, whose pages are shared.
@@ -20,25 +21,13 @@ for (let p = 1; p <= 3; p++) {
 for (let a = 0; a < 4; a++) site.set(`/author/${a}`, html(`<p class="born">${1900 + a}</p>`));
 afterAll(() => site.close());
 
-const bundle = bundleSchema.parse({
-  classes: [{ name: "Q", attrs: [{ name: "base", attr_type: "B" }, { name: "text", attr_type: "S", id_field: true }, { name: "author", attr_type: "U" }, { name: "born", attr_type: "S" }] }],
-  scrapers: [
-    {
-      name: "q",
-      class: "Q",
-      status: "MANUAL",
-      pagination_type: "FOLLOW",
-      follow_pages_url_xpath: "//a[@class='next']/@href",
-      page_types: [{ page_type: "MP" }, { page_type: "DP1", attr: "author" }],
-      elems: [
-        { attr: "base", x_path: "//div[@class='q']" },
-        { attr: "text", x_path: "h2/text()" },
-        { attr: "author", x_path: "a/@href" },
-        { attr: "born", x_path: "//p[@class='born']/text()", page_type: "DP1" },
-      ],
-    },
-  ],
-});
+const bundle = bundleSchema.parse(
+  nextLinkBundle(undefined, [
+    { name: "text", x_path: "h2/text()" },
+    { name: "author", attr_type: "U", x_path: "a/@href", opens: "DP1" },
+    { name: "born", x_path: "//p[@class='born']/text()", page_type: "DP1" },
+  ]),
+);
 const target = { classBody: bundle.classes[0]!, scraperBody: bundle.scrapers[0]!, startUrls: [`${site.url}/page/1`] };
 
 /** The in-memory state behind promises that settle on a later turn, as a database round trip would. */

@@ -7,9 +7,10 @@ import { afterAll, describe, expect, test } from "bun:test";
 import { detailPageStep, listPageStep, prepareList, stepContext, type ListTask, type StepContext } from "../../src/crawl/page-step.ts";
 import { pageReader, readPage, type PageInput } from "../../src/crawl/read-page.ts";
 import { Fetcher } from "../../src/fetch/fetcher.ts";
-import { bundleSchema, type BundleInput } from "../../src/model/bundle.ts";
+import { bundleSchema } from "../../src/model/bundle.ts";
 import { runOptionsSchema } from "../../src/model/run-options.ts";
 import { TEST_FETCH } from "../support/crawl.ts";
+import { nextLinkBundle } from "../support/quotes-bundle.ts";
 import { html, startSite } from "../support/site.ts";
 
 const site = startSite({
@@ -23,35 +24,11 @@ const site = startSite({
 });
 afterAll(() => site.close());
 
-const definitions: BundleInput = {
-  classes: [
-    {
-      name: "Q",
-      attrs: [
-        { name: "base", attr_type: "B" },
-        { name: "title", attr_type: "S", id_field: true },
-        { name: "url", attr_type: "U" },
-        { name: "body", attr_type: "S" },
-      ],
-    },
-  ],
-  scrapers: [
-    {
-      name: "q",
-      class: "Q",
-      status: "MANUAL",
-      pagination_type: "FOLLOW",
-      follow_pages_url_xpath: "//a[@class='next']/@href",
-      page_types: [{ page_type: "MP" }, { page_type: "DP1", attr: "url" }],
-      elems: [
-        { attr: "base", x_path: "//div[@class='q']" },
-        { attr: "title", x_path: "h2/text()" },
-        { attr: "url", x_path: "a/@href" },
-        { attr: "body", x_path: "//p[@class='body']/text()", page_type: "DP1" },
-      ],
-    },
-  ],
-};
+const definitions = nextLinkBundle(undefined, [
+  { name: "title", x_path: "h2/text()" },
+  { name: "url", attr_type: "U", x_path: "a/@href", opens: "DP1" },
+  { name: "body", x_path: "//p[@class='body']/text()", page_type: "DP1" },
+]);
 
 const bundle = bundleSchema.parse(definitions);
 const target = { classBody: bundle.classes[0]!, scraperBody: bundle.scrapers[0]! };

@@ -7,6 +7,7 @@
 import { afterAll, describe, expect, test } from "bun:test";
 import type { BundleInput } from "../../src/model/bundle.ts";
 import { crawlSource, store, storedItems } from "../support/crawl.ts";
+import { listPageBundle } from "../support/quotes-bundle.ts";
 import { html, startSite } from "../support/site.ts";
 import { tempDatabase } from "../support/temp.ts";
 
@@ -24,23 +25,10 @@ const site = startSite({
 afterAll(() => site.close());
 
 function bundle(mandatory: boolean): BundleInput {
-  return {
-    classes: [{ name: "Q", attrs: [{ name: "base", attr_type: "B" }, { name: "title", attr_type: "S", id_field: true }, { name: "code", attr_type: "S" }] }],
-    scrapers: [
-      {
-        name: "q",
-        class: "Q",
-        status: "MANUAL",
-        page_types: [{ page_type: "MP" }],
-        elems: [
-          { attr: "base", x_path: "//div[@class='q']" },
-          { attr: "title", x_path: "h2/text()" },
-          { attr: "code", x_path: "p/text()", reg_exp: PATTERN, mandatory },
-        ],
-      },
-    ],
-    sources: [{ name: "q", url: `${site.url}/list`, scraper: "q" }],
-  };
+  return listPageBundle({ name: "q", url: `${site.url}/list` }, [
+    { name: "title", x_path: "h2/text()" },
+    { name: "code", x_path: "p/text()", reg_exp: PATTERN, mandatory },
+  ]);
 }
 
 describe("a reg_exp the engine gives up on", () => {

@@ -5,7 +5,7 @@
  */
 import { describe, expect, test } from "bun:test";
 import { createClient as createLocalClient } from "@libsql/client";
-import { createClient as createWebClient, type Client } from "@libsql/client/web";
+import { createClient as createWebClient, type Client, type Transaction } from "@libsql/client/web";
 import { join } from "node:path";
 import { localClient } from "../../cli/local-client.ts";
 import { remoteClient } from "../../cli/remote-client.ts";
@@ -21,6 +21,13 @@ interface Setup {
   close(): Promise<void>;
 }
 
+/** A promise of the first lock-wait note, and the callback that gives it. */
+function firstNote(): { waiting: Promise<string>; onWait: (note: string) => void } {
+  let onWait!: (note: string) => void;
+  const waiting = new Promise<string>((resolve) => (onWait = resolve));
+  return { waiting, onWait };
+}
+
 const BACKENDS: { name: string; open(): Promise<Setup> }[] = [
   {
     name: "local file",
@@ -32,9 +39,8 @@ const BACKENDS: { name: string; open(): Promise<Setup> }[] = [
       return {
         other,
         patient(waitMs) {
-          let noted!: (note: string) => void;
-          const waiting = new Promise<string>((resolve) => (noted = resolve));
-          const client = localClient(createLocalClient({ url, timeout: 50 }), { name: "lock.db", waitMs, onWait: noted });
+          const { waiting, onWait } = firstNote();
+          const client = localClient(createLocalClient({ url, timeout: 50 }), { name: "lock.db", waitMs, onWait });
           made.push(client);
           return { client, waiting };
         },
@@ -51,9 +57,8 @@ const BACKENDS: { name: string; open(): Promise<Setup> }[] = [
       return {
         other,
         patient(waitMs) {
-          let noted!: (note: string) => void;
-          const waiting = new Promise<string>((resolve) => (noted = resolve));
-          const client = remoteClient(createWebClient({ url: server.url }), { name: server.url, waitMs, onWait: noted });
+          const { waiting, onWait } = firstNote();
+          const client = remoteClient(createWebClient({ url: server.url }), { name: server.url, waitMs, onWait });
           made.push(client);
           return { client, waiting };
         },
@@ -66,16 +71,22 @@ const BACKENDS: { name: string; open(): Promise<Setup> }[] = [
   },
 ];
 
+/** A database with table t whose write lock `other` holds, its row 'holder' written but not committed. */
+async function lockHeld(open: () => Promise<Setup>): Promise<{ db: Setup; holder: Transaction }> {
+  const db = await open();
+  await db.other.execute("CREATE TABLE t (v TEXT)");
+  const holder = await db.other.transaction("write");
+  await holder.execute("INSERT INTO t VALUES ('holder')");
+  return { db, holder };
+}
+
 async function values(client: Client): Promise<unknown[]> {
   return (await client.execute("SELECT v FROM t ORDER BY rowid")).rows.map((r) => r.v);
 }
 
 describe.each(BACKENDS)("lock waits on a $name database", ({ open }) => {
   test("a write that finds the lock taken waits for it, without blocking the process, and is done once", async () => {
-    const db = await open();
-    await db.other.execute("CREATE TABLE t (v TEXT)");
-    const holder = await db.other.transaction("write");
-    await holder.execute("INSERT INTO t VALUES ('holder')");
+    const { db, holder } = await lockHeld(open);
     const { client, waiting } = db.patient(600_000);
     const write = client.execute("INSERT INTO t VALUES ('waited')");
     // This test goes on while the write waits: the wait is asynchronous. Released only once it is seen waiting.
@@ -87,10 +98,7 @@ describe.each(BACKENDS)("lock waits on a $name database", ({ open }) => {
   });
 
   test("a batch that finds the lock taken is retried whole, and every statement is written exactly once", async () => {
-    const db = await open();
-    await db.other.execute("CREATE TABLE t (v TEXT)");
-    const holder = await db.other.transaction("write");
-    await holder.execute("INSERT INTO t VALUES ('holder')");
+    const { db, holder } = await lockHeld(open);
     const { client, waiting } = db.patient(600_000);
     const batch = client.batch(["INSERT INTO t VALUES ('b1')", "INSERT INTO t VALUES ('b2')", "INSERT INTO t VALUES ('b3')"], "write");
     await waiting;
@@ -101,10 +109,7 @@ describe.each(BACKENDS)("lock waits on a $name database", ({ open }) => {
   });
 
   test("a transaction waits for the lock at its start, then runs as usual", async () => {
-    const db = await open();
-    await db.other.execute("CREATE TABLE t (v TEXT)");
-    const holder = await db.other.transaction("write");
-    await holder.execute("INSERT INTO t VALUES ('holder')");
+    const { db, holder } = await lockHeld(open);
     const { client, waiting } = db.patient(600_000);
     const opened = client.transaction("write");
     await waiting;
@@ -120,10 +125,7 @@ describe.each(BACKENDS)("lock waits on a $name database", ({ open }) => {
   });
 
   test("after the busy timeout: one line naming the cause, nothing written, and the client still works", async () => {
-    const db = await open();
-    await db.other.execute("CREATE TABLE t (v TEXT)");
-    const holder = await db.other.transaction("write");
-    await holder.execute("INSERT INTO t VALUES ('holder')");
+    const { db, holder } = await lockHeld(open);
     const { client } = db.patient(300);
     const error = await client.execute("INSERT INTO t VALUES ('given up')").catch((e: unknown) => e);
     expect(error).toBeInstanceOf(DatabaseLockedError);

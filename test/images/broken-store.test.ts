@@ -4,7 +4,6 @@
  * next crawl. Real processes, a real folder, a real site; a store that fails on purpose for the in-process runs.
  */
 import { afterAll, describe, expect, test } from "bun:test";
-import { createClient } from "@libsql/client";
 import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { FsBlobStore } from "../../cli/fs-blob-store.ts";
@@ -25,6 +24,8 @@ import { systemClock, type BlobStore } from "../../src/ports.ts";
 import type { Database } from "../../src/db/connect.ts";
 import { ROOT, runCli } from "../support/cli.ts";
 import { picturesBundle, store as storeBundle, storedItems, TEST_FETCH } from "../support/crawl.ts";
+import { heldPage, type HeldPage } from "../support/held-page.ts";
+import { importedProject, projectRows } from "../support/project.ts";
 import { html, startSite } from "../support/site.ts";
 import { tempDatabase, tempDir } from "../support/temp.ts";
 import { gradient, jpeg, pixels } from "./encoders.ts";
@@ -36,9 +37,9 @@ const site = startSite({
   "/img/3.jpg": { body: JPEG, type: "image/jpeg" },
 });
 /** An image held until the test releases it. */
-let release: (() => void) | undefined;
+let held: HeldPage | undefined;
 afterAll(async () => {
-  release?.();
+  held?.release();
   await site.close();
 });
 
@@ -52,32 +53,16 @@ function products(names: string[], img = (i: number) => `/img/${i + 1}.jpg`): st
   return `${site.url}${path}`;
 }
 
-async function cliSetup(url: string): Promise<string> {
-  const cwd = tempDir();
-  writeFileSync(join(cwd, "bundle.json"), JSON.stringify(picturesBundle(url, false)));
-  expect((await runCli(["import", "bundle.json"], { cwd })).code).toBe(0);
-  return cwd;
-}
-
-async function sql(cwd: string, query: string) {
-  const client = createClient({ url: `file:${join(cwd, "data/dscraper.db")}` });
-  try {
-    return (await client.execute(query)).rows.map((r): Record<string, unknown> => Object.fromEntries(Object.entries(r)));
-  } finally {
-    client.close();
-  }
-}
-
 describe("an image store that cannot be written is refused before the run", () => {
   test("crawl --images FILE: exit 1, one line naming the folder and the reason, no job", async () => {
-    const cwd = await cliSetup(products(["a"]));
+    const cwd = await importedProject(picturesBundle(products(["a"]), false));
     writeFileSync(join(cwd, "not-a-folder"), "x");
     const r = await runCli(["crawl", "p", "--images", "not-a-folder", ...FAST], { cwd });
     expect(r.code).toBe(1);
     expect(r.stderr).toBe(`dscraper: images cannot be stored: image folder ${join(cwd, "not-a-folder")} is a file, not a folder\n`);
     expect(r.stdout).toBe("");
-    expect(await sql(cwd, "SELECT count(*) AS n FROM jobs")).toEqual([{ n: 0 }]);
-    expect(await sql(cwd, "SELECT count(*) AS n FROM items")).toEqual([{ n: 0 }]);
+    expect(await projectRows(cwd, "SELECT count(*) AS n FROM jobs")).toEqual([{ n: 0 }]);
+    expect(await projectRows(cwd, "SELECT count(*) AS n FROM items")).toEqual([{ n: 0 }]);
     expect(site.count("/img/1.jpg")).toBe(0);
     // A folder below a file is named with the file in the way; a dry run stores no image, so it is not refused.
     const below = await runCli(["crawl", "p", "--images", "not-a-folder/images", ...FAST], { cwd });
@@ -202,29 +187,24 @@ describe("an image the store could not keep", () => {
 
   test("dscraper crawl: the folder made unwritable during the run → errors in the summary; fixed, the next crawl fills the image", async () => {
     const url = products(["held"], () => "/img/held.jpg");
-    let asked!: () => void;
-    const requested = new Promise<void>((resolve) => (asked = resolve));
-    site.set("/img/held.jpg", async () => {
-      asked();
-      await new Promise<void>((resolve) => (release = resolve));
-      return new Response(JPEG as BodyInit, { headers: { "content-type": "image/jpeg" } });
-    });
-    const cwd = await cliSetup(url);
+    held = heldPage(JPEG as BodyInit, "image/jpeg");
+    site.set("/img/held.jpg", held.page);
+    const cwd = await importedProject(picturesBundle(url, false));
     const images = join(cwd, "data/images");
     const proc = Bun.spawn([process.execPath, join(ROOT, "cli/main.ts"), "crawl", "p", ...FAST], { cwd, stdout: "pipe", stderr: "pipe" });
-    await requested;
+    await held.requested;
     // The store's check passed before the run; now a file stands where the folder was.
     renameSync(images, join(cwd, "images-away"));
     writeFileSync(images, "not a folder");
-    release!();
+    held.release();
     expect(await proc.exited).toBe(0);
     const stdout = await new Response(proc.stdout).text();
     expect(stdout).toContain("items: 1 read, 1 saved, 0 updated, 0 unchanged, 0 dropped");
     expect(stdout).toContain("  errors: 1 image_store\n");
     const stderr = await new Response(proc.stderr).text();
     expect(stderr).toContain(`the image store failed: image folder ${images} is a file, not a folder`);
-    expect(await sql(cwd, "SELECT json_extract(data, '$.picture') AS picture FROM items")).toEqual([{ picture: null }]);
-    expect(crawlJobStats(JSON.parse(String((await sql(cwd, "SELECT stats FROM jobs"))[0]!.stats)))?.errors).toEqual({ image_store: 1 });
+    expect(await projectRows(cwd, "SELECT json_extract(data, '$.picture') AS picture FROM items")).toEqual([{ picture: null }]);
+    expect(crawlJobStats(JSON.parse(String((await projectRows(cwd, "SELECT stats FROM jobs"))[0]!.stats)))?.errors).toEqual({ image_store: 1 });
 
     rmSync(images);
     mkdirSync(images);
@@ -235,35 +215,30 @@ describe("an image the store could not keep", () => {
     expect(again.stdout).not.toContain("errors:");
     const name = await imageFileName(`${site.url}/img/held.jpg`);
     expect(existsSync(join(images, name))).toBe(true);
-    expect(await sql(cwd, "SELECT json_extract(data, '$.picture') AS picture FROM items")).toEqual([{ picture: name }]);
-    expect(await sql(cwd, "SELECT item_id, key FROM item_images")).toEqual([{ item_id: 1, key: name }]);
+    expect(await projectRows(cwd, "SELECT json_extract(data, '$.picture') AS picture FROM items")).toEqual([{ picture: name }]);
+    expect(await projectRows(cwd, "SELECT item_id, key FROM item_images")).toEqual([{ item_id: 1, key: name }]);
   });
 });
 
 describe("Ctrl-C while a new item's image downloads", () => {
   test("the item is not stored without it (counted as dropped); the next crawl stores it with its image", async () => {
     const url = products(["late"], () => "/img/late.jpg");
-    let asked!: () => void;
-    const requested = new Promise<void>((resolve) => (asked = resolve));
-    site.set("/img/late.jpg", async () => {
-      asked();
-      await new Promise<void>((resolve) => (release = resolve));
-      return new Response(JPEG as BodyInit, { headers: { "content-type": "image/jpeg" } });
-    });
-    const cwd = await cliSetup(url);
+    held = heldPage(JPEG as BodyInit, "image/jpeg");
+    site.set("/img/late.jpg", held.page);
+    const cwd = await importedProject(picturesBundle(url, false));
     const proc = Bun.spawn([process.execPath, join(ROOT, "cli/main.ts"), "crawl", "p", ...FAST], { cwd, stdout: "pipe", stderr: "pipe" });
-    await requested;
+    await held.requested;
     proc.kill("SIGINT");
     expect(await proc.exited).toBe(1);
-    release!();
+    held.release();
     const stdout = await new Response(proc.stdout).text();
     expect(stdout).toContain("job 1 cancelled: cancelled (interrupted)");
     expect(stdout).toContain("items: 1 read, 0 saved, 0 updated, 0 unchanged, 1 cancelled before its images were stored");
-    expect(await sql(cwd, "SELECT count(*) AS n FROM items")).toEqual([{ n: 0 }]);
+    expect(await projectRows(cwd, "SELECT count(*) AS n FROM items")).toEqual([{ n: 0 }]);
 
     site.set("/img/late.jpg", { body: JPEG, type: "image/jpeg" });
     const again = await runCli(["crawl", "p", ...FAST], { cwd });
     expect(again.stdout).toContain("items: 1 read, 1 saved, 0 updated, 0 unchanged, 0 dropped");
-    expect(await sql(cwd, "SELECT json_extract(data, '$.picture') AS picture FROM items")).toEqual([{ picture: await imageFileName(`${site.url}/img/late.jpg`) }]);
+    expect(await projectRows(cwd, "SELECT json_extract(data, '$.picture') AS picture FROM items")).toEqual([{ picture: await imageFileName(`${site.url}/img/late.jpg`) }]);
   });
 });

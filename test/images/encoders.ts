@@ -5,6 +5,7 @@
  */
 import * as photon from "@cf-wasm/photon/others";
 import { loadPhoton } from "../../cli/photon.ts";
+import { concatBytes } from "../../src/bytes.ts";
 
 // The binary's loader initialises the package's one wasm instance; `node`, the package's self-initialising entry,
 // would refuse to load after it (tests share one module registry).
@@ -39,15 +40,7 @@ export function crc32(bytes: Uint8Array): number {
   return (c ^ 0xffffffff) >>> 0;
 }
 
-export function concat(...parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-}
+export const concat = (...parts: Uint8Array[]): Uint8Array => concatBytes(parts);
 
 const u32be = (n: number) => new Uint8Array([(n >>> 24) & 255, (n >>> 16) & 255, (n >>> 8) & 255, n & 255]);
 const ascii = (s: string) => new TextEncoder().encode(s);

@@ -10,7 +10,8 @@ import { defaultWorkerCount, ImageWorkers, transferable } from "../../cli/image-
 import { loadPhoton } from "../../cli/photon.ts";
 import { ImageError } from "../../src/images/errors.ts";
 import { renderInline, type Photon, type RenderOptions } from "../../src/images/thumbnail.ts";
-import { ROOT, runProcess } from "../support/cli.ts";
+import { ROOT } from "../support/cli.ts";
+import { runPoolScript } from "../support/idle-pool.ts";
 import { tempDir } from "../support/temp.ts";
 import { gif, gradient, jpeg, pixels, png, pngClaiming, webpLossless } from "./encoders.ts";
 
@@ -135,24 +136,14 @@ describe("ImageWorkers", () => {
 
   test("an idle pool does not keep the process alive, a busy one does", async () => {
     const dir = tempDir();
-    const script = join(dir, "idle-pool.ts");
     writeFileSync(join(dir, "x.jpg"), F.jpeg);
-    writeFileSync(
-      script,
-      `import { ImageWorkers } from ${JSON.stringify(join(ROOT, "cli/image-workers.ts"))};
-       const bytes = new Uint8Array(await Bun.file(${JSON.stringify(join(dir, "x.jpg"))}).arrayBuffer());
-       const pool = new ImageWorkers({ size: 1 });
-       // Not awaited: the job must keep the process alive until it is done.
-       pool.render(bytes, { quality: 85, flatten: false, boxes: [undefined] }).then((r) => {
-         console.log("rendered", r.size.width);
-         // Keeps nothing alive itself; it fires only if something else (the idle pool) does.
-         setTimeout(() => {
-           console.log("kept alive by an idle pool");
-           process.exit(9);
-         }, 10_000).unref();
-       });`,
-    );
-    const r = await runProcess([process.execPath, script], { cwd: dir });
+    const r = await runPoolScript(dir, {
+      prelude: `import { ImageWorkers } from ${JSON.stringify(join(ROOT, "cli/image-workers.ts"))};
+        const bytes = new Uint8Array(await Bun.file(${JSON.stringify(join(dir, "x.jpg"))}).arrayBuffer());
+        const pool = new ImageWorkers({ size: 1 });`,
+      job: `pool.render(bytes, { quality: 85, flatten: false, boxes: [undefined] })`,
+      report: `console.log("rendered", out.size.width);`,
+    });
     expect(r.stderr).toBe("");
     expect(r).toMatchObject({ code: 0, stdout: "rendered 300\n" });
   });

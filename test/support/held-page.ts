@@ -10,17 +10,23 @@ export interface HeldPage {
   readonly waiting: number;
   /** Requests whose client aborted while held. */
   readonly aborted: number;
+  /** Settles when the first request comes. */
+  readonly requested: Promise<void>;
   /** Answers every held request (and every later one) with the page. */
   release(): void;
 }
 
-export function heldPage(body: string): HeldPage {
+export function heldPage(body: BodyInit, type = "text/html; charset=utf-8"): HeldPage {
   let released = false;
   let waiting: (() => void)[] = [];
   let aborted = 0;
-  const answer = () => new Response(body, { headers: { "content-type": "text/html; charset=utf-8" } });
+  let asked!: () => void;
+  const requested = new Promise<void>((resolve) => (asked = resolve));
+  const answer = () => new Response(body, { headers: { "content-type": type } });
   return {
+    requested,
     page: (request) => {
+      asked();
       if (released) return answer();
       return new Promise<Response>((resolve) => {
         const go = () => resolve(answer());

@@ -16,7 +16,7 @@ import { SCHEDULER_KEYS } from "../../bundle/dds-codes.ts";
 import { classOut } from "../shapes.ts";
 import type { AdminEnv } from "./env.ts";
 import { FormState, readForm, tryWrite } from "./form-state.ts";
-import { Action, Check, Csrf, Empty, Errors, Field, Pager, Problems, render, Select, Table } from "./layout.tsx";
+import { Check, Csrf, DeleteWithItems, Errors, Field, ListTable, NewButton, pageNumber, Pager, Problems, render, Select } from "./layout.tsx";
 import type { Session } from "./session.ts";
 
 const PER_PAGE = 50;
@@ -98,11 +98,7 @@ function ClassForm({ state, action, session, id }: { state: FormState; action: s
         </div>
       </form>
       {id !== undefined ? (
-        <Action session={session} action={`/admin/classes/${id}/delete`} label="Delete class" kind="danger" confirm="Delete this class and all its items?">
-          <label class="check">
-            <input type="checkbox" name="cascade" value="true" /> with its items
-          </label>
-        </Action>
+        <DeleteWithItems session={session} action={`/admin/classes/${id}/delete`} label="Delete class" confirm="Delete this class and all its items?" />
       ) : null}
     </>
   );
@@ -110,35 +106,30 @@ function ClassForm({ state, action, session, id }: { state: FormState; action: s
 
 export const classScreens = new Hono<AdminEnv>()
   .get("/", async (c) => {
-    const page = Math.max(1, Number(c.req.query("page")) || 1);
+    const page = pageNumber(c);
     const { database } = c.var.deps;
     const [rows, total] = await Promise.all([classesPage(database, { offset: (page - 1) * PER_PAGE, limit: PER_PAGE }), definitionCount(database, "classes")]);
     return render(
       c,
       "Classes",
       <>
-        <p>
-          <a class="button" href="/admin/classes/new">
-            New class
-          </a>
-        </p>
-        {rows.length ? (
-          <Table head={["Class", "Attrs", "Items"]}>
-            {rows.map((row) => (
-              <tr>
-                <td>
-                  <a href={`/admin/classes/${row.id}`}>{row.name}</a>
-                </td>
-                <td>{row.definition.attrs.map((a) => `${a.name} (${a.attr_type})`).join(", ")}</td>
-                <td>
-                  <a href={`/admin/items?class=${row.id}`}>items</a>
-                </td>
-              </tr>
-            ))}
-          </Table>
-        ) : (
-          <Empty>No classes yet: a class says what an item is (its attrs). Create one, or import a bundle.</Empty>
-        )}
+        <NewButton href="/admin/classes/new" label="New class" />
+        <ListTable
+          head={["Class", "Attrs", "Items"]}
+          rows={rows}
+          row={(row) => (
+            <tr>
+              <td>
+                <a href={`/admin/classes/${row.id}`}>{row.name}</a>
+              </td>
+              <td>{row.definition.attrs.map((a) => `${a.name} (${a.attr_type})`).join(", ")}</td>
+              <td>
+                <a href={`/admin/items?class=${row.id}`}>items</a>
+              </td>
+            </tr>
+          )}
+          empty="No classes yet: a class says what an item is (its attrs). Create one, or import a bundle."
+        />
         <Pager page={page} perPage={PER_PAGE} total={total} href={(p) => `/admin/classes?page=${p}`} />
       </>,
     );

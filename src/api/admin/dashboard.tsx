@@ -8,7 +8,7 @@ import { Hono } from "hono";
 import { stats } from "../../db/stats.ts";
 import { JOB_STATUSES } from "../../model/enums.ts";
 import type { AdminEnv } from "./env.ts";
-import { Empty, render, Table, When } from "./layout.tsx";
+import { Empty, ListTable, render, Table, TimeCell } from "./layout.tsx";
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
@@ -45,27 +45,22 @@ export const dashboard = new Hono<AdminEnv>().get("/", async (c) => {
         </Empty>
       )}
       <h2>Sources</h2>
-      {s.sources.length ? (
-        <Table head={["Source", "Scraper", "Items", "Last successful crawl", "Next run"]}>
-          {s.sources.map((x) => (
-            <tr>
-              <td>
-                <a href={`/admin/sources/${x.id}`}>{x.name}</a>
-              </td>
-              <td>{x.scraper}</td>
-              <td class="num">{x.items}</td>
-              <td>
-                <When at={x.last_success_at} />
-              </td>
-              <td>
-                <When at={x.next_action_time} />
-              </td>
-            </tr>
-          ))}
-        </Table>
-      ) : (
-        <Empty>No sources yet.</Empty>
-      )}
+      <ListTable
+        head={["Source", "Scraper", "Items", "Last successful crawl", "Next run"]}
+        rows={s.sources}
+        row={(x) => (
+          <tr>
+            <td>
+              <a href={`/admin/sources/${x.id}`}>{x.name}</a>
+            </td>
+            <td>{x.scraper}</td>
+            <td class="num">{x.items}</td>
+            <TimeCell at={x.last_success_at} />
+            <TimeCell at={x.next_action_time} />
+          </tr>
+        )}
+        empty="No sources yet."
+      />
     </>,
   );
 });

@@ -15,7 +15,7 @@ import { fileNameOfKey } from "../../images/keys.ts";
 import type { Item } from "../../model/item.ts";
 import { Q_TOTAL_CAP } from "../items.ts";
 import type { AdminEnv } from "./env.ts";
-import { Action, Empty, Link, Pager, render, Select, Table, When } from "./layout.tsx";
+import { Action, Link, ListTable, pageNumber, Pager, render, Select, TimeCell } from "./layout.tsx";
 
 const PER_PAGE = 25;
 
@@ -36,7 +36,7 @@ function Cell({ value }: { value: unknown }) {
 export const itemScreens = new Hono<AdminEnv>()
   .get("/", async (c) => {
     const { database } = c.var.deps;
-    const page = Math.max(1, Number(c.req.query("page")) || 1);
+    const page = pageNumber(c);
     const classId = Number(c.req.query("class")) || undefined;
     const sourceId = Number(c.req.query("source")) || undefined;
     const q = (c.req.query("q") ?? "").trim();
@@ -72,15 +72,13 @@ export const itemScreens = new Hono<AdminEnv>()
           {count.total}
           {count.capped ? "+" : ""} item{count.total === 1 ? "" : "s"}
         </p>
-        {items.length ? (
-          <Table head={["Item", "Images", "Values", "Source", "Updated", ""]} class="items">
-            {items.map((item) => (
-              <ItemRow item={item} attrs={classOf.get(item.class)?.attrs ?? []} />
-            ))}
-          </Table>
-        ) : (
-          <Empty>{q || cls || source ? "No items match these filters." : "No items yet: crawl a source to read some."}</Empty>
-        )}
+        <ListTable
+          head={["Item", "Images", "Values", "Source", "Updated", ""]}
+          class="items"
+          rows={items}
+          row={(item) => <ItemRow item={item} attrs={classOf.get(item.class)?.attrs ?? []} />}
+          empty={q || cls || source ? "No items match these filters." : "No items yet: crawl a source to read some."}
+        />
         <Pager page={page} perPage={PER_PAGE} total={count.total} href={href} />
       </>,
     );
@@ -113,9 +111,7 @@ export const itemScreens = new Hono<AdminEnv>()
             </dl>
           </td>
           <td>{item.source}</td>
-          <td>
-            <When at={item.updated_at} />
-          </td>
+          <TimeCell at={item.updated_at} />
           <td>
             <Action session={c.var.session} action={`/admin/items/${item.id}/delete`} label="Delete" kind="danger" confirm="Delete this item and its images?">
               <input type="hidden" name="back" value={href(page)} />

@@ -15,7 +15,7 @@ import { JOB_KINDS, JOB_STATUSES, jobKindSchema, jobStatusSchema } from "../../m
 import { checkJobStats, crawlJobStats, jobStatsSchema } from "../../model/job-stats.ts";
 import type { AdminEnv } from "./env.ts";
 import { cancelJob } from "../../jobs/lifecycle.ts";
-import { Action, Empty, Pager, render, Select, Table, When } from "./layout.tsx";
+import { Action, ListTable, pageNumber, Pager, Pill, render, Select, Table, TimeCell, When } from "./layout.tsx";
 import type { Session } from "./session.ts";
 
 const PER_PAGE = 50;
@@ -109,7 +109,7 @@ function filterOf(query: Record<string, string>): { filter: JobFilter; form: Rec
 
 export const jobScreens = new Hono<AdminEnv>()
   .get("/", async (c) => {
-    const page = Math.max(1, Number(c.req.query("page")) || 1);
+    const page = pageNumber(c);
     const { filter, form } = filterOf(c.req.query());
     const { jobs, total } = await listJobs(c.var.deps.database, filter, page, PER_PAGE);
     const href = (p: number) => `/admin/jobs?${new URLSearchParams({ ...form, page: String(p) })}`;
@@ -129,38 +129,33 @@ export const jobScreens = new Hono<AdminEnv>()
           </label>
           <button class="secondary">Filter</button>
         </form>
-        {jobs.length ? (
-          <Table head={["Job", "Kind", "Source", "Status", "Queued", "Finished", "Items saved", "Error"]}>
-            {jobs.map((job) => {
-              const crawl = crawlJobStats(jobStatsSchema.safeParse(job.stats).data ?? {});
-              return (
-                <tr>
-                  <td>
-                    <a href={`/admin/jobs/${job.id}`}>#{job.id}</a>
-                  </td>
-                  <td>
-                    {job.kind}
-                    {job.dry_run ? " (dry run)" : ""}
-                  </td>
-                  <td>{job.source ?? "—"}</td>
-                  <td>
-                    <span class={`pill ${job.status}`}>{job.status}</span>
-                  </td>
-                  <td>
-                    <When at={job.created_at} />
-                  </td>
-                  <td>
-                    <When at={job.finished_at} />
-                  </td>
-                  <td class="num">{crawl ? crawl.items.saved : ""}</td>
-                  <td class="problem">{job.error ?? ""}</td>
-                </tr>
-              );
-            })}
-          </Table>
-        ) : (
-          <Empty>No jobs{Object.keys(filter).length ? " match these filters" : " yet: start one with “Crawl now” on a source"}.</Empty>
-        )}
+        <ListTable
+          head={["Job", "Kind", "Source", "Status", "Queued", "Finished", "Items saved", "Error"]}
+          rows={jobs}
+          row={(job) => {
+            const crawl = crawlJobStats(jobStatsSchema.safeParse(job.stats).data ?? {});
+            return (
+              <tr>
+                <td>
+                  <a href={`/admin/jobs/${job.id}`}>#{job.id}</a>
+                </td>
+                <td>
+                  {job.kind}
+                  {job.dry_run ? " (dry run)" : ""}
+                </td>
+                <td>{job.source ?? "—"}</td>
+                <td>
+                  <Pill value={job.status} />
+                </td>
+                <TimeCell at={job.created_at} />
+                <TimeCell at={job.finished_at} />
+                <td class="num">{crawl ? crawl.items.saved : ""}</td>
+                <td class="problem">{job.error ?? ""}</td>
+              </tr>
+            );
+          }}
+          empty={<>No jobs{Object.keys(filter).length ? " match these filters" : " yet: start one with “Crawl now” on a source"}.</>}
+        />
         <Pager page={page} perPage={PER_PAGE} total={total} href={href} />
       </>,
     );
@@ -194,21 +189,18 @@ export const jobScreens = new Hono<AdminEnv>()
           </>
         ) : null}
         <h2>Log</h2>
-        {logs.length ? (
-          <Table head={["Time", "Level", "Message"]}>
-            {logs.map((l) => (
-              <tr class={`level-${l.level}`}>
-                <td>
-                  <When at={l.date} />
-                </td>
-                <td>{l.level}</td>
-                <td>{l.message}</td>
-              </tr>
-            ))}
-          </Table>
-        ) : (
-          <Empty>{isLive(job) ? "The log shows once the job has written it." : "No log rows were kept for this job (the log level keeps errors by default)."}</Empty>
-        )}
+        <ListTable
+          head={["Time", "Level", "Message"]}
+          rows={logs}
+          row={(l) => (
+            <tr class={`level-${l.level}`}>
+              <TimeCell at={l.date} />
+              <td>{l.level}</td>
+              <td>{l.message}</td>
+            </tr>
+          )}
+          empty={isLive(job) ? "The log shows once the job has written it." : "No log rows were kept for this job (the log level keeps errors by default)."}
+        />
         {isLive(job) ? (
           <noscript>
             <meta http-equiv="refresh" content="2" />

@@ -109,6 +109,15 @@ export const Action: FC<{ session: Session | undefined; action: string; label: s
   </form>
 );
 
+/** The delete button of a definition that may have items, with the choice to delete them with it. */
+export const DeleteWithItems: FC<{ session: Session | undefined; action: string; label: string; confirm: string }> = (p) => (
+  <Action session={p.session} action={p.action} label={p.label} kind="danger" confirm={p.confirm}>
+    <label class="check">
+      <input type="checkbox" name="cascade" value="true" /> with its items
+    </label>
+  </Action>
+);
+
 /** A table that scrolls sideways inside its box instead of widening the page. */
 export const Table: FC<{ head: string[]; children: Child; class?: string }> = (p) => (
   <div class="scroll">
@@ -126,6 +135,34 @@ export const Table: FC<{ head: string[]; children: Child; class?: string }> = (p
 );
 
 export const Empty: FC<{ children: Child }> = ({ children }) => <div class="empty">{children}</div>;
+
+/** A table of `rows`, one `row` each, or `empty` (what to do about it) when there are none. */
+export function ListTable<T>(p: { head: string[]; rows: readonly T[]; row: (r: T) => Child; empty: Child; class?: string }) {
+  return p.rows.length ? (
+    <Table head={p.head} class={p.class}>
+      {p.rows.map((r) => p.row(r))}
+    </Table>
+  ) : (
+    <Empty>{p.empty}</Empty>
+  );
+}
+
+/** A status or marker type as a coloured label (the style sheet colours each value). */
+export const Pill: FC<{ value: string }> = ({ value }) => <span class={`pill ${value}`}>{value}</span>;
+
+/** The button above a list that opens the form for a new one. */
+export const NewButton: FC<{ href: string; label: string }> = (p) => (
+  <p>
+    <a class="button" href={p.href}>
+      {p.label}
+    </a>
+  </p>
+);
+
+/** The page a list screen shows: `?page=`, 1 when absent or not a positive number. */
+export function pageNumber(c: Context<AdminEnv>): number {
+  return Math.max(1, Number(c.req.query("page")) || 1);
+}
 
 export const Pager: FC<{ page: number; perPage: number; total: number; href: (page: number) => string }> = (p) => {
   const pages = Math.max(1, Math.ceil(p.total / p.perPage));
@@ -234,6 +271,13 @@ export const When: FC<{ at: Date | string | null | undefined }> = ({ at }) => {
   const d = typeof at === "string" ? new Date(at) : at;
   return <time datetime={d.toISOString()}>{d.toISOString().replace("T", " ").slice(0, 19)} UTC</time>;
 };
+
+/** A table cell with a time, or a dash when there is none. */
+export const TimeCell: FC<{ at: Date | string | null | undefined }> = ({ at }) => (
+  <td>
+    <When at={at} />
+  </td>
+);
 
 /** Issues whose field is not on the page (or the whole list, at the top): each links to its field. */
 export const Problems: FC<{ issues: { path: string; field?: string; message: string }[] }> = ({ issues }) =>

@@ -12,7 +12,7 @@ import { LOG_LEVELS, logLevelSchema, MARK_TYPES, markTypeSchema } from "../../mo
 import { logMarkerSchema } from "../../model/log-marker.ts";
 import type { AdminEnv } from "./env.ts";
 import { FormState, readForm, tryWrite } from "./form-state.ts";
-import { Action, Csrf, Empty, Field, Pager, Problems, render, Select, Table, When } from "./layout.tsx";
+import { Action, Csrf, Field, ListTable, pageNumber, Pager, Pill, Problems, render, Select, TimeCell } from "./layout.tsx";
 
 const PER_PAGE = 50;
 
@@ -31,7 +31,7 @@ export const logScreens = new Hono<AdminEnv>()
 
 async function logsPage(c: Context<AdminEnv>, marker: FormState, status: 200 | 400 = 200) {
   const { database } = c.var.deps;
-  const page = Math.max(1, Number(c.req.query("page")) || 1);
+  const page = pageNumber(c);
   const query: LogQuery = {};
   const scraperId = Number(c.req.query("scraper"));
   if (Number.isInteger(scraperId) && scraperId > 0) query.scraperId = scraperId;
@@ -68,48 +68,44 @@ async function logsPage(c: Context<AdminEnv>, marker: FormState, status: 200 | 4
         </label>
         <button class="secondary">Filter</button>
       </form>
-      {rows.length ? (
-        <Table head={["Time", "Level", "Type", "Scraper", "Job", "Message"]}>
-          {rows.map((l) => (
-            <tr class={`level-${l.level}`}>
-              <td>
-                <When at={l.date} />
-              </td>
-              <td>{l.level}</td>
-              <td>{l.type ? <span class={`pill ${l.type}`}>{l.type}</span> : ""}</td>
-              <td>{l.scraper ?? "—"}</td>
-              <td>{l.job_id ? <a href={`/admin/jobs/${l.job_id}`}>#{l.job_id}</a> : "—"}</td>
-              <td class="message">
-                {l.message}
-                {l.ref_object ? <div class="muted">{l.ref_object}</div> : null}
-              </td>
-            </tr>
-          ))}
-        </Table>
-      ) : (
-        <Empty>No log rows{Object.keys(query).length ? " match these filters" : " yet (jobs keep ERROR rows and above by default)"}.</Empty>
-      )}
+      <ListTable
+        head={["Time", "Level", "Type", "Scraper", "Job", "Message"]}
+        rows={rows}
+        row={(l) => (
+          <tr class={`level-${l.level}`}>
+            <TimeCell at={l.date} />
+            <td>{l.level}</td>
+            <td>{l.type ? <Pill value={l.type} /> : ""}</td>
+            <td>{l.scraper ?? "—"}</td>
+            <td>{l.job_id ? <a href={`/admin/jobs/${l.job_id}`}>#{l.job_id}</a> : "—"}</td>
+            <td class="message">
+              {l.message}
+              {l.ref_object ? <div class="muted">{l.ref_object}</div> : null}
+            </td>
+          </tr>
+        )}
+        empty={<>No log rows{Object.keys(query).length ? " match these filters" : " yet (jobs keep ERROR rows and above by default)"}.</>}
+      />
       <Pager page={page} perPage={PER_PAGE} total={total} href={(p) => `/admin/logs?${new URLSearchParams({ ...form, page: String(p) })}`} />
       <h2>Log markers</h2>
-      {markers.length ? (
-        <Table head={["Message contains", "Reference", "Scraper", "Type", ""]}>
-          {markers.map((m) => (
-            <tr>
-              <td>{m.message_contains}</td>
-              <td>{m.ref_object ?? "any"}</td>
-              <td>{m.scraper ?? "every scraper"}</td>
-              <td>
-                <span class={`pill ${m.mark_with_type}`}>{m.mark_with_type === "custom" ? m.custom_type : m.mark_with_type}</span>
-              </td>
-              <td>
-                <Action session={c.var.session} action={`/admin/logs/markers/${m.id}/delete`} label="Delete" kind="danger" />
-              </td>
-            </tr>
-          ))}
-        </Table>
-      ) : (
-        <Empty>No log markers: a marker types the log rows whose message contains a text, so they can be filtered.</Empty>
-      )}
+      <ListTable
+        head={["Message contains", "Reference", "Scraper", "Type", ""]}
+        rows={markers}
+        row={(m) => (
+          <tr>
+            <td>{m.message_contains}</td>
+            <td>{m.ref_object ?? "any"}</td>
+            <td>{m.scraper ?? "every scraper"}</td>
+            <td>
+              <span class={`pill ${m.mark_with_type}`}>{m.mark_with_type === "custom" ? m.custom_type : m.mark_with_type}</span>
+            </td>
+            <td>
+              <Action session={c.var.session} action={`/admin/logs/markers/${m.id}/delete`} label="Delete" kind="danger" />
+            </td>
+          </tr>
+        )}
+        empty="No log markers: a marker types the log rows whose message contains a text, so they can be filtered."
+      />
       <Problems issues={marker.summary()} />
       <form method="post" action="/admin/logs/markers" class="card">
         <Csrf session={c.var.session} />

@@ -64,8 +64,8 @@ function RowMarker({ blank, name }: { blank: boolean; name: (f: string) => strin
   return blank ? <input type="hidden" name={name("_blank")} value="1" /> : null;
 }
 
-function Remove({ blank, name }: { blank: boolean; name: (f: string) => string }) {
-  return blank ? <span class="muted">new</span> : <Check label="remove" name={name("_remove")} checked={false} />;
+function RemoveCell({ blank, name }: { blank: boolean; name: (f: string) => string }) {
+  return <td>{blank ? <span class="muted">new</span> : <Check label="remove" name={name("_remove")} checked={false} />}</td>;
 }
 
 function Rows({ id, head, children, add }: { id: string; head: string[]; children: Child; add: string }) {
@@ -92,7 +92,9 @@ function Rows({ id, head, children, add }: { id: string; head: string[]; childre
 
 export function ScraperEditor(p: EditorProps) {
   const { state } = p;
-  const withBlank = (name: string) => [...state.rows(name), { _blank: true }];
+  /** The stored rows of a list and a blank one for a new entry, each with the namer of its fields (`elems[3].x_path`). */
+  const rowsOf = (list: string) =>
+    [...state.rows(list), { _blank: true }].map((row, i) => ({ i, blank: row._blank === true, n: (f: string) => `${list}[${i}].${f}` }));
   const matches = new Map<number, ElemMatch>((p.tried?.elems ?? []).map((m) => [m.elem, m]));
   const attrOptions = (blank: boolean) => (blank ? ["", ...p.attrs] : p.attrs);
   return (
@@ -124,58 +126,50 @@ export function ScraperEditor(p: EditorProps) {
         <h2>Page types</h2>
         <Errors messages={state.errors.get("page_types")} />
         <Rows id="page_types" head={["Page type", "Detail URL attr", "Content", "Method", "Request", "More", "Remove"]} add="Add page type">
-          {withBlank("page_types").map((row, i) => {
-            const n = (f: string) => `page_types[${i}].${f}`;
-            const blank = row._blank === true;
-            return (
-              <tr class={blank ? "blank" : undefined} data-row={i}>
-                <td>
-                  <RowMarker blank={blank} name={n} />
-                  <Cell state={state} name={n("page_type")} label="page type" options={blank ? ["", ...PAGE_TYPES] : PAGE_TYPES} />
-                </td>
-                <td>
-                  <Cell state={state} name={n("attr")} label="detail URL attr" options={["", ...p.attrs]} />
-                </td>
-                <td>
-                  <Cell state={state} name={n("content_type")} label="content type" options={["", ...contentTypeSchema.options]} />
-                </td>
-                <td>
-                  <Cell state={state} name={n("method")} label="method" options={["", "GET", "POST"]} />
-                </td>
-                <td>
-                  <Cell state={state} name={n("request_type")} label="request type" options={["", "plain", "form"]} />
-                </td>
-                <td>
-                  <details class={["headers", "cookies", "form_data", "body", "namespaces"].some((f) => state.errors.has(n(f))) ? "open-errors" : undefined} open={["headers", "cookies", "form_data", "body", "namespaces"].some((f) => state.errors.has(n(f)))}>
-                    <summary>request details</summary>
-                    <label>Headers (JSON)</label>
-                    <Cell state={state} name={n("headers")} label="headers" area />
-                    <label>Cookies (JSON)</label>
-                    <Cell state={state} name={n("cookies")} label="cookies" area />
-                    <label>Form data (JSON)</label>
-                    <Cell state={state} name={n("form_data")} label="form data" area />
-                    <label>Body</label>
-                    <Cell state={state} name={n("body")} label="body" area />
-                    <label>XML namespaces (JSON)</label>
-                    <Cell state={state} name={n("namespaces")} label="namespaces" area />
-                    <Check label="fetch again even if seen (dont_filter)" name={n("dont_filter")} checked={state.bool(n("dont_filter"), false)} errors={state.errors} />
-                    <Check label="render JavaScript" name={n("render_javascript")} checked={state.bool(n("render_javascript"), false)} errors={state.errors} />
-                  </details>
-                </td>
-                <td>
-                  <Remove blank={blank} name={n} />
-                </td>
-              </tr>
-            );
-          })}
+          {rowsOf("page_types").map(({ i, blank, n }) => (
+            <tr class={blank ? "blank" : undefined} data-row={i}>
+              <td>
+                <RowMarker blank={blank} name={n} />
+                <Cell state={state} name={n("page_type")} label="page type" options={blank ? ["", ...PAGE_TYPES] : PAGE_TYPES} />
+              </td>
+              <td>
+                <Cell state={state} name={n("attr")} label="detail URL attr" options={["", ...p.attrs]} />
+              </td>
+              <td>
+                <Cell state={state} name={n("content_type")} label="content type" options={["", ...contentTypeSchema.options]} />
+              </td>
+              <td>
+                <Cell state={state} name={n("method")} label="method" options={["", "GET", "POST"]} />
+              </td>
+              <td>
+                <Cell state={state} name={n("request_type")} label="request type" options={["", "plain", "form"]} />
+              </td>
+              <td>
+                <details class={["headers", "cookies", "form_data", "body", "namespaces"].some((f) => state.errors.has(n(f))) ? "open-errors" : undefined} open={["headers", "cookies", "form_data", "body", "namespaces"].some((f) => state.errors.has(n(f)))}>
+                  <summary>request details</summary>
+                  <label>Headers (JSON)</label>
+                  <Cell state={state} name={n("headers")} label="headers" area />
+                  <label>Cookies (JSON)</label>
+                  <Cell state={state} name={n("cookies")} label="cookies" area />
+                  <label>Form data (JSON)</label>
+                  <Cell state={state} name={n("form_data")} label="form data" area />
+                  <label>Body</label>
+                  <Cell state={state} name={n("body")} label="body" area />
+                  <label>XML namespaces (JSON)</label>
+                  <Cell state={state} name={n("namespaces")} label="namespaces" area />
+                  <Check label="fetch again even if seen (dont_filter)" name={n("dont_filter")} checked={state.bool(n("dont_filter"), false)} errors={state.errors} />
+                  <Check label="render JavaScript" name={n("render_javascript")} checked={state.bool(n("render_javascript"), false)} errors={state.errors} />
+                </details>
+              </td>
+              <RemoveCell blank={blank} name={n} />
+            </tr>
+          ))}
         </Rows>
 
         <h2>Elems</h2>
         <Errors messages={state.errors.get("elems")} />
         <Rows id="elems" head={["Attr", "XPath", "Reg. exp.", "Page", "Processors", "Context (JSON)", "Options", "Remove"]} add="Add elem">
-          {withBlank("elems").map((row, i) => {
-            const n = (f: string) => `elems[${i}].${f}`;
-            const blank = row._blank === true;
+          {rowsOf("elems").map(({ i, blank, n }) => {
             const match = matches.get(i);
             return (
               <>
@@ -203,9 +197,7 @@ export function ScraperEditor(p: EditorProps) {
                     <Check label="mandatory" name={n("mandatory")} checked={state.bool(n("mandatory"), true)} errors={state.errors} />
                     <Check label="default processors" name={n("use_default_procs")} checked={state.bool(n("use_default_procs"), true)} errors={state.errors} />
                   </td>
-                  <td>
-                    <Remove blank={blank} name={n} />
-                  </td>
+                  <RemoveCell blank={blank} name={n} />
                 </tr>
                 {match ? (
                   <tr class="match">
@@ -222,33 +214,27 @@ export function ScraperEditor(p: EditorProps) {
         <h2>Checkers</h2>
         <Errors messages={state.errors.get("checkers")} />
         <Rows id="checkers" head={["Attr", "Type", "XPath", "XPath result", "Reference URL", "Remove"]} add="Add checker">
-          {withBlank("checkers").map((row, i) => {
-            const n = (f: string) => `checkers[${i}].${f}`;
-            const blank = row._blank === true;
-            return (
-              <tr class={blank ? "blank" : undefined} data-row={i}>
-                <td>
-                  <RowMarker blank={blank} name={n} />
-                  <Cell state={state} name={n("attr")} label="attr" options={attrOptions(blank)} />
-                </td>
-                <td>
-                  <Cell state={state} name={n("checker_type")} label="checker type" options={["", ...checkerTypeSchema.options]} />
-                </td>
-                <td>
-                  <Cell state={state} name={n("checker_x_path")} label="checker XPath" wide />
-                </td>
-                <td>
-                  <Cell state={state} name={n("checker_x_path_result")} label="checker XPath result" />
-                </td>
-                <td>
-                  <Cell state={state} name={n("checker_ref_url")} label="reference URL" wide />
-                </td>
-                <td>
-                  <Remove blank={blank} name={n} />
-                </td>
-              </tr>
-            );
-          })}
+          {rowsOf("checkers").map(({ i, blank, n }) => (
+            <tr class={blank ? "blank" : undefined} data-row={i}>
+              <td>
+                <RowMarker blank={blank} name={n} />
+                <Cell state={state} name={n("attr")} label="attr" options={attrOptions(blank)} />
+              </td>
+              <td>
+                <Cell state={state} name={n("checker_type")} label="checker type" options={["", ...checkerTypeSchema.options]} />
+              </td>
+              <td>
+                <Cell state={state} name={n("checker_x_path")} label="checker XPath" wide />
+              </td>
+              <td>
+                <Cell state={state} name={n("checker_x_path_result")} label="checker XPath result" />
+              </td>
+              <td>
+                <Cell state={state} name={n("checker_ref_url")} label="reference URL" wide />
+              </td>
+              <RemoveCell blank={blank} name={n} />
+            </tr>
+          ))}
         </Rows>
 
         <div class="actions sticky">

@@ -21,7 +21,7 @@ import { formatPath } from "../../errors.ts";
 import { scraperOut } from "../shapes.ts";
 import type { AdminEnv } from "./env.ts";
 import { FormState, readForm, tryWrite } from "./form-state.ts";
-import { Action, Empty, Pager, render, Table } from "./layout.tsx";
+import { Action, ListTable, NewButton, pageNumber, Pager, Pill, render } from "./layout.tsx";
 import { ScraperEditor, type EditorProps } from "./scraper-editor.tsx";
 
 const PER_PAGE = 50;
@@ -111,38 +111,33 @@ const idOf = (c: Ctx) => Number(c.req.param("id"));
 
 export const scraperScreens = new Hono<AdminEnv>()
   .get("/", async (c) => {
-    const page = Math.max(1, Number(c.req.query("page")) || 1);
+    const page = pageNumber(c);
     const { database } = c.var.deps;
     const [rows, total] = await Promise.all([scrapersPage(database, { offset: (page - 1) * PER_PAGE, limit: PER_PAGE }), definitionCount(database, "scrapers")]);
     return render(
       c,
       "Scrapers",
       <>
-        <p>
-          <a class="button" href="/admin/scrapers/new">
-            New scraper
-          </a>
-        </p>
-        {rows.length ? (
-          <Table head={["Scraper", "Class", "Status", "Pagination", "Elems", "Checkers"]}>
-            {rows.map(({ scraper, className }) => (
-              <tr>
-                <td>
-                  <a href={`/admin/scrapers/${scraper.id}`}>{scraper.name}</a>
-                </td>
-                <td>{className}</td>
-                <td>
-                  <span class={`pill ${scraper.status}`}>{scraper.status}</span>
-                </td>
-                <td>{scraper.definition.pagination_type}</td>
-                <td class="num">{scraper.definition.elems.length}</td>
-                <td class="num">{scraper.definition.checkers.length}</td>
-              </tr>
-            ))}
-          </Table>
-        ) : (
-          <Empty>No scrapers yet: a scraper says where a class's values are on a page (XPaths). Create a class first, then a scraper.</Empty>
-        )}
+        <NewButton href="/admin/scrapers/new" label="New scraper" />
+        <ListTable
+          head={["Scraper", "Class", "Status", "Pagination", "Elems", "Checkers"]}
+          rows={rows}
+          row={({ scraper, className }) => (
+            <tr>
+              <td>
+                <a href={`/admin/scrapers/${scraper.id}`}>{scraper.name}</a>
+              </td>
+              <td>{className}</td>
+              <td>
+                <Pill value={scraper.status} />
+              </td>
+              <td>{scraper.definition.pagination_type}</td>
+              <td class="num">{scraper.definition.elems.length}</td>
+              <td class="num">{scraper.definition.checkers.length}</td>
+            </tr>
+          )}
+          empty="No scrapers yet: a scraper says where a class's values are on a page (XPaths). Create a class first, then a scraper."
+        />
         <Pager page={page} perPage={PER_PAGE} total={total} href={(p) => `/admin/scrapers?page=${p}`} />
       </>,
     );

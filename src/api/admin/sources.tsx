@@ -15,7 +15,7 @@ import { sourceOut } from "../shapes.ts";
 import type { AdminEnv } from "./env.ts";
 import { FormState, readForm, tryWrite } from "./form-state.ts";
 import { enqueueCrawl } from "../../jobs/enqueue.ts";
-import { Action, Check, Csrf, Empty, Field, Link, Pager, Problems, render, Table, When } from "./layout.tsx";
+import { Action, Check, Csrf, DeleteWithItems, Field, Link, ListTable, NewButton, pageNumber, Pager, Pill, Problems, render, TimeCell, When } from "./layout.tsx";
 
 const PER_PAGE = 50;
 type Ctx = Context<AdminEnv>;
@@ -56,31 +56,26 @@ async function sourceForm(c: Ctx, state: FormState, id: number | undefined, stat
               All jobs
             </a>
           </div>
-          {jobs.length ? (
-            <Table head={["Recent job", "Status", "Queued", "Finished"]}>
-              {jobs.map((j) => (
-                <tr>
-                  <td>
-                    <a href={`/admin/jobs/${j.id}`}>
-                      #{j.id} {j.kind}
-                      {j.dry_run ? " (dry run)" : ""}
-                    </a>
-                  </td>
-                  <td>
-                    <span class={`pill ${j.status}`}>{j.status}</span>
-                  </td>
-                  <td>
-                    <When at={j.created_at} />
-                  </td>
-                  <td>
-                    <When at={j.finished_at} />
-                  </td>
-                </tr>
-              ))}
-            </Table>
-          ) : (
-            <Empty>No job has run for this source yet.</Empty>
-          )}
+          <ListTable
+            head={["Recent job", "Status", "Queued", "Finished"]}
+            rows={jobs}
+            row={(j) => (
+              <tr>
+                <td>
+                  <a href={`/admin/jobs/${j.id}`}>
+                    #{j.id} {j.kind}
+                    {j.dry_run ? " (dry run)" : ""}
+                  </a>
+                </td>
+                <td>
+                  <Pill value={j.status} />
+                </td>
+                <TimeCell at={j.created_at} />
+                <TimeCell at={j.finished_at} />
+              </tr>
+            )}
+            empty="No job has run for this source yet."
+          />
         </section>
       ) : null}
       <Problems issues={state.summary()} />
@@ -100,11 +95,7 @@ async function sourceForm(c: Ctx, state: FormState, id: number | undefined, stat
         </div>
       </form>
       {id !== undefined ? (
-        <Action session={session} action={`/admin/sources/${id}/delete`} label="Delete source" kind="danger" confirm="Delete this source?">
-          <label class="check">
-            <input type="checkbox" name="cascade" value="true" /> with its items
-          </label>
-        </Action>
+        <DeleteWithItems session={session} action={`/admin/sources/${id}/delete`} label="Delete source" confirm="Delete this source?" />
       ) : null}
     </>,
     status,
@@ -115,41 +106,34 @@ const idOf = (c: Ctx) => Number(c.req.param("id"));
 
 export const sourceScreens = new Hono<AdminEnv>()
   .get("/", async (c) => {
-    const page = Math.max(1, Number(c.req.query("page")) || 1);
+    const page = pageNumber(c);
     const { database } = c.var.deps;
     const [rows, total] = await Promise.all([sourcesPage(database, { offset: (page - 1) * PER_PAGE, limit: PER_PAGE }), definitionCount(database, "sources")]);
     return render(
       c,
       "Sources",
       <>
-        <p>
-          <a class="button" href="/admin/sources/new">
-            New source
-          </a>
-        </p>
-        {rows.length ? (
-          <Table head={["Source", "Scraper", "URL", "Active", "Next run", "Factor", "Runs without news"]}>
-            {rows.map(({ source, scraperName, runtime }) => (
-              <tr>
-                <td>
-                  <a href={`/admin/sources/${source.id}`}>{source.name}</a>
-                </td>
-                <td>{scraperName}</td>
-                <td class="url">
-                  <Link url={source.url} />
-                </td>
-                <td>{source.active ? "yes" : "no"}</td>
-                <td>
-                  <When at={runtime?.next_action_time} />
-                </td>
-                <td class="num">{runtime?.next_action_factor ?? "—"}</td>
-                <td class="num">{runtime?.num_zero_actions ?? "—"}</td>
-              </tr>
-            ))}
-          </Table>
-        ) : (
-          <Empty>No sources yet: a source is where a scraper starts (a site's URL).</Empty>
-        )}
+        <NewButton href="/admin/sources/new" label="New source" />
+        <ListTable
+          head={["Source", "Scraper", "URL", "Active", "Next run", "Factor", "Runs without news"]}
+          rows={rows}
+          row={({ source, scraperName, runtime }) => (
+            <tr>
+              <td>
+                <a href={`/admin/sources/${source.id}`}>{source.name}</a>
+              </td>
+              <td>{scraperName}</td>
+              <td class="url">
+                <Link url={source.url} />
+              </td>
+              <td>{source.active ? "yes" : "no"}</td>
+              <TimeCell at={runtime?.next_action_time} />
+              <td class="num">{runtime?.next_action_factor ?? "—"}</td>
+              <td class="num">{runtime?.num_zero_actions ?? "—"}</td>
+            </tr>
+          )}
+          empty="No sources yet: a source is where a scraper starts (a site's URL)."
+        />
         <Pager page={page} perPage={PER_PAGE} total={total} href={(p) => `/admin/sources?page=${p}`} />
       </>,
     );
