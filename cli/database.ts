@@ -17,6 +17,15 @@ import { remoteClient } from "./remote-client.ts";
 
 export const DEFAULT_DB_URL = "file:./data/dscraper.db";
 
+/**
+ * Set on every connection to a local file. With WAL, `synchronous = NORMAL` still commits each transaction to the
+ * WAL before the call returns, so a process killed at any point (SIGKILL, a crash) keeps every commit and the file
+ * is never corrupt; only a power cut or an OS crash may take back the last commits. The default (FULL) syncs the
+ * disk at every commit: the crawl writes its items as they are read (a commit per page or so), and on the
+ * benchmark's follow crawl those syncs held the main thread for about a third of the run (bench/ab.sh).
+ */
+const PER_CONNECTION = ["PRAGMA synchronous = NORMAL"];
+
 /** The file path of a `file:` URL (relative ones stay relative to the working directory), else undefined. */
 export function localPath(url: string): string | undefined {
   if (!url.startsWith("file:")) return undefined;
@@ -69,9 +78,10 @@ export async function connectDatabase(url: string, authToken?: string, options: 
   }
   try {
     if (path === undefined) return await openDatabase(remoteClient(client, wait));
-    const local = localClient(client, wait);
+    const local = localClient(client, wait, PER_CONNECTION);
     // WAL lets readers go on while a crawl writes; the setting is stored in the file.
     await local.execute("PRAGMA journal_mode = WAL");
+    for (const sql of PER_CONNECTION) await local.execute(sql);
     const database = await openDatabase(local);
     const watch = path === ":memory:" ? undefined : changeWatch(path);
     if (!watch) return database;

@@ -14,6 +14,8 @@
  *    later autocommit write on that connection is then silently rolled back (the next writes are lost without an
  *    error). Dropping the connections before anyone uses them again is the cure.
  * 4. Failures a user can act on are named (`db/errors.ts`): locked by another writer, read-only, cannot open.
+ * 5. Per-connection settings (`perConnection`, PRAGMAs SQLite does not store in the file) are set again after each
+ *    reconnect; since operations run one at a time, the pool keeps that one connection.
  */
 import type { Client, Transaction, TransactionMode } from "@libsql/client";
 import { isBusy } from "../src/db/errors.ts";
@@ -21,13 +23,14 @@ import { named, retryWhileBusy, type LockWait } from "./lock-wait.ts";
 
 type Release = () => void;
 
-export function localClient(client: Client, wait: LockWait): Client {
+export function localClient(client: Client, wait: LockWait, perConnection: readonly string[] = []): Client {
   let tail: Promise<void> = Promise.resolve();
   let poisoned = false;
   const reconnect = async () => {
     poisoned = false;
     try {
       await client.reconnect();
+      for (const sql of perConnection) await client.execute(sql);
     } catch {
       // the next operation reports the connection problem itself
     }

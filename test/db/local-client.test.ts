@@ -60,4 +60,28 @@ describe("localClient (one operation at a time on a local file)", () => {
     reader.close();
     other.close();
   });
+
+  test("per-connection settings hold on every operation, in a transaction and after the reconnect that follows an SQLITE_BUSY", async () => {
+    const url = `file:${join(tempDir(), "sync.db")}`;
+    const other = createClient({ url, timeout: 100 });
+    await other.execute("CREATE TABLE t (v TEXT)");
+    const client = localClient(createClient({ url, timeout: 100 }), { name: "sync.db", waitMs: 0 }, ["PRAGMA synchronous = NORMAL"]);
+    const synchronous = async (c: Pick<typeof client, "execute">) => Number((await c.execute("PRAGMA synchronous")).rows[0]![0]);
+    // FULL (2) is SQLite's default: what a connection that missed the setting would say.
+    expect(await synchronous(other)).toBe(2);
+    await client.execute("PRAGMA synchronous = NORMAL"); // as cli/database.ts does when it opens the file
+    expect(await synchronous(client)).toBe(1);
+    const tx = await client.transaction("write");
+    expect(await synchronous(tx)).toBe(1);
+    await tx.commit();
+
+    const held = await other.transaction("write");
+    await held.execute("INSERT INTO t VALUES ('other')");
+    await expect(client.execute("INSERT INTO t VALUES ('busy')")).rejects.toThrow(/is locked by another writer/);
+    await held.commit();
+    await client.execute("INSERT INTO t VALUES ('after')"); // on a new connection
+    expect(await synchronous(client)).toBe(1);
+    client.close();
+    other.close();
+  });
 });
