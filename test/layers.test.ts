@@ -10,7 +10,7 @@ import { memberAccesses, scanImports, tokenize } from "./support/imports.ts";
 
 /**
  * Each folder imports only folders on earlier steps; folders on one step never import each other. Root files
- * (bytes.ts, errors.ts, ports.ts, version.ts) may be imported by all and import no folder.
+ * (bytes.ts, errors.ts, ports.ts, sha256.ts, version.ts) may be imported by all and import no folder.
  */
 export const LAYERS: readonly (readonly string[])[] = [
   ["expressions"],

@@ -6,6 +6,7 @@
 import type { Values } from "../extract/extractor.ts";
 import type { Attr } from "../model/attr.ts";
 import type { Elem } from "../model/elem.ts";
+import { sha256Hex } from "../sha256.ts";
 
 /**
  * Two items are the same item when their id fields are equal. Without id fields a class's items are told apart
@@ -35,8 +36,8 @@ export function isEmpty(v: Values[string] | undefined): boolean {
 }
 
 /** Hex SHA-256 of the class id and the identity values (SPEC.md §1 `unique_key`). */
-export async function uniqueKey(classId: number | null, values: readonly (Values[string] | undefined)[]): Promise<string> {
-  return sha256(JSON.stringify([classId ?? 0, ...values.map((v) => v ?? null)]));
+export function uniqueKey(classId: number | null, values: readonly (Values[string] | undefined)[]): string {
+  return sha256Hex(JSON.stringify([classId ?? 0, ...values.map((v) => v ?? null)]));
 }
 
 /**
@@ -45,13 +46,8 @@ export async function uniqueKey(classId: number | null, values: readonly (Values
  * the first such item and drop the others as duplicates. Hashing the saved values keeps distinct items apart, and
  * reading the same content again gives the same key, so a re-crawl adds nothing.
  */
-export async function itemKey(classId: number | null, identity: readonly Attr[], saved: readonly Attr[], values: Values): Promise<string> {
+export function itemKey(classId: number | null, identity: readonly Attr[], saved: readonly Attr[], values: Values): string {
   if (identity.some((a) => !isEmpty(values[a.name]))) return uniqueKey(classId, identity.map((a) => values[a.name]));
   // An object never appears among identity values (strings, lists, null), so these keys cannot meet those.
-  return sha256(JSON.stringify([classId ?? 0, Object.fromEntries(saved.map((a) => [a.name, isEmpty(values[a.name]) ? null : values[a.name]]))]));
-}
-
-async function sha256(text: string): Promise<string> {
-  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));
-  return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("");
+  return sha256Hex(JSON.stringify([classId ?? 0, Object.fromEntries(saved.map((a) => [a.name, isEmpty(values[a.name]) ? null : values[a.name]]))]));
 }

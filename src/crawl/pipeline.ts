@@ -132,7 +132,7 @@ export class ItemPipeline {
       this.drop(`missing mandatory ${missing.name}`, `item from ${item.pageUrl} dropped: mandatory ${missing.name} is empty${why}`, item.pageUrl);
       return;
     }
-    const key = await itemKey(this.target.classId, this.identity, this.stored, item.values);
+    const key = itemKey(this.target.classId, this.identity, this.stored, item.values);
     if (this.seen.has(key)) {
       this.drop("duplicate in this run", `item from ${item.pageUrl} dropped: read twice in this run`, item.pageUrl, "INFO");
       return;
@@ -161,7 +161,7 @@ export class ItemPipeline {
     if (this.writeDue) return;
     this.writeDue = true;
     const write = this.flushing
-      // At least a turn later, so that the other items of the same page (their keys are hashed asynchronously) join it.
+      // At least a turn later, so that the other items of the same page (added one by one, each awaited) join it.
       .then(() => new Promise<void>((resolve) => setTimeout(resolve, Math.max(0, this.lastWriteAt + COMMIT_INTERVAL_MS - performance.now()))))
       .then(() => {
         this.lastWriteAt = performance.now();

@@ -150,7 +150,7 @@ async function downloadImages(step: Step, chunk: readonly ReadItem[], downloads:
   const keyed: { key: string; item: ReadItem }[] = [];
   for (const item of chunk) {
     if (mandatory.some((a) => isEmpty(item.values[a.name]))) continue;
-    keyed.push({ key: await itemKey(classId, identity, stored, item.values), item });
+    keyed.push({ key: itemKey(classId, identity, stored, item.values), item });
   }
   const known = await knownItems(inv.database, [...new Set(keyed.map((k) => k.key))]);
   const urls = new Set<string>();
